@@ -1,0 +1,60 @@
+# Every target creates (once) and reuses the local virtual environment .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROVIDER ?= mock
+ARGS ?=
+
+.PHONY: install conformance test lint fmt typecheck validate check bench mock compare node-sdk browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: the conformance suite against the embedded default (the bundled mock).
+conformance: $(STAMP)
+	$(BIN)/msgconform run --provider $(PROVIDER) $(ARGS)
+
+## The project's own tests.
+test: $(STAMP) node-sdk
+	$(BIN)/python -m pytest tests $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests suites conftest.py
+	$(BIN)/ruff format --check src tests suites conftest.py
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests suites conftest.py
+	$(BIN)/ruff check --fix src tests suites conftest.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+validate: $(STAMP)
+	$(BIN)/msgconform validate
+
+check: lint typecheck validate test
+
+bench: $(STAMP)
+	$(BIN)/python -m msgconform.bench $(ARGS)
+
+mock: $(STAMP)
+	$(BIN)/msgconform mock --provider $(PROVIDER) $(ARGS)
+
+compare: $(STAMP)
+	$(BIN)/msgconform compare $(RUNS) $(ARGS)
+
+## The official TypeScript SDK for the client tests; skipped quietly when Node.js is absent.
+node-sdk:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -d tests/node/node_modules/@anthropic-ai/sdk || \
+	  (cd tests/node && npm install --no-audit --no-fund --silent); \
+	else echo "node-sdk: npm not found, TypeScript SDK tests will skip"; fi
+
+clean:
+	rm -rf $(VENV) reports/*/ .mypy_cache .ruff_cache

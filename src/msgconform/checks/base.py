@@ -1,0 +1,101 @@
+"""The check registry and the typed failure every check raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from msgconform.exchange import Exchange
+
+if TYPE_CHECKING:
+    from msgconform.contract import Contract
+    from msgconform.profiles import Profile
+
+
+class ConformanceFailure(Exception):
+    """A broken requirement: what the clause demands, what was expected, what was seen."""
+
+    def __init__(
+        self,
+        clause: str,
+        expected: str,
+        actual: str,
+        *,
+        exchange: Exchange | None = None,
+        event_index: int | None = None,
+        symptom: str | None = None,
+        check: str = "",
+    ) -> None:
+        self.clause = clause
+        self.expected = expected
+        self.actual = actual
+        self.exchange = exchange
+        self.event_index = event_index
+        self.symptom = symptom
+        self.check = check
+        super().__init__(f"{clause}: expected {expected}; got {actual}")
+
+
+class TransportError(Exception):
+    """The exchange could not be completed (connection, timeout before any verdict, budget).
+
+    Not a conformance verdict: the case ends as ERROR with the evidence so far."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        self.exchange = exchange
+        super().__init__(message)
+
+
+@dataclass
+class CaseContext:
+    """What a check sees: the exchanges a probe made, and the profile they were judged by."""
+
+    profile: Profile
+    contract: Contract
+    request: Mapping[str, Any]
+    exchanges: dict[str, Exchange] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def main(self) -> Exchange:
+        return next(iter(self.exchanges.values()))
+
+    def exchange(self, label: str) -> Exchange:
+        return self.exchanges[label]
+
+
+class CheckFunc(Protocol):
+    def __call__(self, ctx: CaseContext, /, **params: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    clauses: tuple[str, ...]
+    func: CheckFunc
+    doc: str
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(name: str, *clauses: str) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check under `name`, citing the clause IDs it enforces."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if name in REGISTRY:
+            raise ValueError(f"check {name} registered twice")
+        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else name
+        REGISTRY[name] = CheckSpec(name, clauses, func, doc)
+        return func
+
+    return register
+
+
+def fail(
+    clause: str, expected: str, actual: object, exchange: Exchange | None = None, **kw: Any
+) -> ConformanceFailure:
+    """Build the failure; `raise fail(...)` keeps the raise visible at the call site."""
+    shown = actual if isinstance(actual, str) else repr(actual)
+    return ConformanceFailure(clause, expected, shown, exchange=exchange, **kw)

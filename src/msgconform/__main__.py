@@ -1,0 +1,5 @@
+import sys
+
+from msgconform.cli import main
+
+sys.exit(main())

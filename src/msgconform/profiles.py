@@ -27,6 +27,7 @@ FEATURE_DEFAULTS: dict[str, bool] = {
     "system_blocks": True,
     "request_id": False,
     "stop_sequences": True,
+    "scenarios": False,
 }
 
 CONTRACT_DEFAULTS: dict[str, Any] = {

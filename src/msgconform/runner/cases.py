@@ -1,0 +1,111 @@
+"""Cases are data: suites/<area>/cases.yaml, validated against schemas/meta/cases.schema.json."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msgconform.datafiles import display, load_validated
+from msgconform.errors import ConfigError
+from msgconform.paths import SUITES
+
+
+@dataclass(frozen=True)
+class Case:
+    area: str
+    id: str
+    description: str
+    clauses: tuple[str, ...]
+    requires: tuple[str, ...]
+    probe: str
+    probe_params: Mapping[str, Any]
+    stream: bool
+    request: Mapping[str, Any] | None
+    checks: tuple[tuple[str, Mapping[str, Any]], ...]
+    source: Path
+    smoke: bool = False
+    comment: str = field(default="", compare=False)
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.area}/{self.clauses[0]}/{self.id}"
+
+    def matches(self, selector: str) -> bool:
+        """--only takes an area, a clause ID, a case ID, a test-ID prefix, or a glob."""
+        sel = selector.strip("/")
+        return (
+            sel in (self.area, self.id, self.test_id)
+            or sel in self.clauses
+            or self.test_id.startswith(sel + "/")
+            or fnmatch.fnmatchcase(self.test_id, sel)
+        )
+
+
+def parse_checks(items: Iterable[Any]) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    parsed: list[tuple[str, Mapping[str, Any]]] = []
+    for item in items:
+        if isinstance(item, str):
+            parsed.append((item, {}))
+        else:
+            ((name, params),) = item.items()
+            parsed.append((name, params or {}))
+    return tuple(parsed)
+
+
+def load_area(path: Path) -> list[Case]:
+    data = load_validated(path, "cases")
+    return [
+        Case(
+            area=data["area"],
+            id=entry["id"],
+            description=entry["description"],
+            clauses=tuple(entry["clauses"]),
+            requires=tuple(entry.get("requires", [])),
+            probe=entry.get("probe", "send"),
+            probe_params=entry.get("probe_params", {}),
+            stream=bool(entry.get("stream", False)),
+            request=entry.get("request"),
+            checks=parse_checks(entry["checks"]),
+            source=path,
+            smoke=bool(entry.get("smoke", False)),
+            comment=entry.get("comment", ""),
+        )
+        for entry in data["cases"]
+    ]
+
+
+def load_all(root: Path = SUITES) -> list[Case]:
+    cases: list[Case] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(root.glob("*/cases*.yaml")):
+        for case in load_area(path):
+            if case.test_id in seen:
+                raise ConfigError(
+                    f"{display(path)}: {case.id}",
+                    f"test ID {case.test_id} also defined in {display(seen[case.test_id])}",
+                )
+            seen[case.test_id] = path
+            cases.append(case)
+    return cases
+
+
+def select(cases: Iterable[Case], only: Iterable[str]) -> list[Case]:
+    selectors = [s for s in only if s]
+    if not selectors:
+        return list(cases)
+    return [c for c in cases if any(c.matches(s) for s in selectors)]
+
+
+def materialize(request: Mapping[str, Any], model: str, max_tokens_cap: int) -> dict[str, Any]:
+    """Fill the {model} placeholder; cap max_tokens so a live run stays cheap."""
+    body = copy.deepcopy(dict(request))
+    if body.get("model") == "{model}":
+        body["model"] = model
+    tokens = body.get("max_tokens")
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > max_tokens_cap:
+        body["max_tokens"] = max_tokens_cap
+    return body

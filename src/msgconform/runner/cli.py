@@ -1,0 +1,127 @@
+"""`msgconform run` and `msgconform list`: the suite as a command (a pytest run underneath)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from typing import Any
+
+from msgconform import profiles
+from msgconform.errors import ConfigError
+from msgconform.paths import ROOT, SUITES
+from msgconform.runner.cases import load_all, select
+from msgconform.runner.engine import skip_reason
+
+FORWARDED = ("model", "out", "base_url", "auth", "key_env", "features", "mock_fault", "seed")
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser(
+        "run",
+        help="run the conformance suite against a provider",
+        description="Run the conformance suite. Exit 0: no unexpected FAIL or XPASS; "
+        "1: there is one (or the run aborted); 2: usage or configuration error.",
+    )
+    run.add_argument("--provider", action="append", default=[], help="profile name (repeatable)")
+    run.add_argument("--model")
+    run.add_argument("--only", action="append", default=[], help="area, clause, case ID or glob")
+    run.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
+    run.add_argument("--out", help="reports directory (default: reports/)")
+    run.add_argument("--list", action="store_true", help="list the cases; send nothing")
+    run.add_argument("--base-url")
+    run.add_argument("--auth", choices=profiles.AUTH_SCHEMES)
+    run.add_argument("--key-env")
+    run.add_argument("--features")
+    run.add_argument("--mock-fault", help="bundled mock only: serve with this named fault")
+    run.add_argument("--against-mock", action="store_true", help="the profile against the mock")
+    run.add_argument("--seed", type=int)
+    run.add_argument("-q", "--quiet", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    providers = args.provider or ["mock"]
+    for name in providers:
+        profiles.load(name, overrides_of(args))  # fail fast, one line, before any request
+    if args.list:
+        return list_cases(providers[0], args)
+    if len(providers) == 1:
+        return run_one(providers[0], args)
+    return run_many(providers, args)
+
+
+def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: getattr(args, k) for k in ("base_url", "auth", "key_env", "model", "features")}
+
+
+def pytest_args(provider: str, args: argparse.Namespace) -> list[str]:
+    argv = [
+        str(SUITES),
+        "-p",
+        "msgconform.runner.plugin",
+        "--rootdir",
+        str(ROOT),
+        "--provider",
+        provider,
+        "-p",
+        "no:cacheprovider",
+    ]
+    argv += ["-q", "--no-header"] if args.quiet else ["-q"]
+    for name in FORWARDED:
+        value = getattr(args, name, None)
+        if value is not None:
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+    for selector in args.only:
+        argv += ["--only", selector]
+    if args.strict:
+        argv.append("--conformance-strict")
+    if args.against_mock:
+        argv.append("--against-mock")
+    return argv
+
+
+def run_one(provider: str, args: argparse.Namespace) -> int:
+    import pytest  # (only a real run needs pytest loaded)
+
+    status = int(pytest.main(pytest_args(provider, args)))
+    if status == 5:  # pytest's "no tests collected"
+        raise ConfigError("--only", "no case matches " + " ".join(args.only or ["(all)"]))
+    return status if status in (0, 1) else 2 if status in (3, 4) else 1
+
+
+def run_many(providers: list[str], args: argparse.Namespace) -> int:
+    """Providers run concurrently, one process each (one run record each), then one comparison."""
+    procs = []
+    for name in providers:
+        argv = [sys.executable, "-m", "msgconform", "run", "--provider", name, "-q"]
+        argv += rebuild_flags(args)
+        procs.append((name, subprocess.Popen(argv, env=os.environ.copy())))
+    statuses = {name: proc.wait() for name, proc in procs}
+    for name, status in statuses.items():
+        print(f"msgconform: {name}: exit {status}")
+    return max(statuses.values())
+
+
+def rebuild_flags(args: argparse.Namespace) -> list[str]:
+    flags: list[str] = []
+    for name in FORWARDED:
+        if (value := getattr(args, name, None)) is not None:
+            flags += [f"--{name.replace('_', '-')}", str(value)]
+    for selector in args.only:
+        flags += ["--only", selector]
+    if args.strict:
+        flags.append("--strict")
+    if args.against_mock:
+        flags.append("--against-mock")
+    return flags
+
+
+def list_cases(provider: str, args: argparse.Namespace) -> int:
+    profile = profiles.load(provider, overrides_of(args))
+    for case in select(load_all(), args.only):
+        skip = skip_reason(case, profile)
+        status = f"  [SKIP: {skip}]" if skip else ""
+        print(f"{case.test_id:60} {' '.join(case.clauses)}{status}")
+    return 0

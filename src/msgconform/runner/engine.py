@@ -1,0 +1,200 @@
+"""Running one case: probe (gather exchanges), judge (run its checks), grade (the outcome).
+
+The pytest plugin and the self-tests both drive this; nothing here knows about pytest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from msgconform import clauses
+from msgconform.checks import REGISTRY
+from msgconform.checks.base import CaseContext, ConformanceFailure, TransportError
+from msgconform.client import BudgetExhausted
+from msgconform.errors import ConfigError
+from msgconform.exchange import Exchange
+from msgconform.profiles import Profile
+from msgconform.runner import expectations as expectations_mod
+from msgconform.runner.cases import Case, materialize
+from msgconform.runner.probes import PROBES
+from msgconform.runner.session import Session
+
+OUTCOMES = ("PASS", "FAIL", "NON-STRICT", "XFAIL", "XPASS", "SKIP", "ERROR")
+GATING = frozenset({"FAIL", "XPASS"})
+TRANSIENT_STATUSES = frozenset({429, 529})
+
+
+@dataclass
+class Failure:
+    check: str
+    clause: str
+    level: str
+    requirement: str
+    source: str
+    expected: str
+    actual: str
+    symptom: str | None = None
+    event_index: int | None = None
+    exchange: str | None = None
+
+    def text(self) -> str:
+        lines = [
+            f"[{self.clause} {self.level}] {self.requirement}",
+            f"  source:   {self.source}",
+            f"  check:    {self.check}" + (f" (exchange {self.exchange})" if self.exchange else ""),
+            f"  expected: {self.expected}",
+            f"  actual:   {self.actual}",
+        ]
+        if self.event_index is not None:
+            lines.append(f"  event:    #{self.event_index}")
+        if self.symptom:
+            lines.append(f"  client symptom: {self.symptom}")
+        return "\n".join(lines)
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    outcome: str
+    duration_s: float = 0.0
+    reason: str | None = None
+    failures: list[Failure] = field(default_factory=list)
+    exchanges: dict[str, Exchange] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return sum(1 + e.retries for e in self.exchanges.values())
+
+    @property
+    def retries(self) -> int:
+        return sum(e.retries for e in self.exchanges.values())
+
+
+def skip_reason(case: Case, profile: Profile) -> str | None:
+    missing = [f for f in case.requires if not profile.has(f)]
+    if missing:
+        return f"profile {profile.name} does not have: {', '.join(missing)}"
+    return None
+
+
+class Engine:
+    def __init__(
+        self,
+        profile: Profile,
+        session: Session,
+        *,
+        strict: bool = False,
+        expectations: Mapping[str, expectations_mod.Expectation] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.session = session
+        self.strict = strict
+        self.expectations = dict(expectations or {})
+
+    def request_for(self, case: Case) -> dict[str, Any]:
+        if case.request is None:
+            return {}
+        body = materialize(
+            case.request, self.profile.model(), int(self.profile.limits["max_tokens_cap"])
+        )
+        if case.stream:
+            body["stream"] = True
+        return body
+
+    def probe(self, case: Case) -> CaseContext:
+        """Gather the exchanges. Raises TransportError when there is nothing to judge."""
+        func = PROBES.get(case.probe)
+        if func is None:
+            raise ConfigError(f"{case.test_id}", f"unknown probe {case.probe!r}", ", ".join(PROBES))
+        body = self.request_for(case)
+        version = case.probe_params.get("version")
+        contract = self.session.contract(version if version not in (None, "none") else None)
+        ctx = CaseContext(self.profile, contract, body)
+        ctx.exchanges = func(self.session, case, body)
+        raise_on_transport_trouble(case, ctx.exchanges)
+        return ctx
+
+    def judge(self, case: Case, ctx: CaseContext) -> list[Failure]:
+        failures: list[Failure] = []
+        for name, params in case.checks:
+            spec = REGISTRY.get(name)
+            if spec is None:
+                raise ConfigError(f"{case.test_id}", f"unknown check {name!r}")
+            try:
+                spec.func(ctx, **params)
+            except ConformanceFailure as exc:
+                failures.append(to_failure(name, exc))
+        return failures
+
+    def grade(
+        self, case: Case, failures: list[Failure], error: str | None
+    ) -> tuple[str, str | None]:
+        raw, reason = raw_outcome(failures, error, self.strict)
+        expectation = expectations_mod.lookup(self.expectations, case.test_id)
+        if expectation is None:
+            return raw, reason
+        if raw != "PASS" and raw in expectation.expected:
+            return "XFAIL", expectation.reason
+        if raw == "PASS" and "PASS" not in expectation.expected:
+            return "XPASS", f"expected {'/'.join(expectation.expected)}: {expectation.reason}"
+        return raw, reason
+
+    def run_case(self, case: Case) -> CaseResult:
+        started = time.monotonic()
+        if reason := skip_reason(case, self.profile):
+            return CaseResult(case, "SKIP", 0.0, reason)
+        try:
+            ctx = self.probe(case)
+        except TransportError as exc:
+            outcome, why = self.grade(case, [], str(exc))
+            exchanges = {exc.exchange.label: exc.exchange} if exc.exchange else {}
+            return CaseResult(case, outcome, time.monotonic() - started, why, [], exchanges)
+        failures = self.judge(case, ctx)
+        outcome, why = self.grade(case, failures, None)
+        return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
+
+
+def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
+    if error is not None:
+        return "ERROR", error
+    if any(f.level == "MUST" for f in failures) or (strict and failures):
+        return "FAIL", None
+    if failures:
+        return "NON-STRICT", None
+    return "PASS", None
+
+
+def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) -> None:
+    """Connection trouble, and rate limits that outlived the retries, are not verdicts."""
+    for exchange in exchanges.values():
+        if exchange.status is None and exchange.ended in ("connect", "reset"):
+            raise TransportError(f"{exchange.label}: {exchange.error}", exchange)
+        retried = case.probe_params.get("retry", True)
+        if retried and exchange.status in TRANSIENT_STATUSES:
+            raise TransportError(
+                f"{exchange.label}: still {exchange.status} after {exchange.retries} retries",
+                exchange,
+            )
+
+
+def to_failure(check: str, exc: ConformanceFailure) -> Failure:
+    clause = clauses.get(exc.clause)
+    level = "MUST" if clause.level == "MUST" else "SHOULD"
+    return Failure(
+        check=check,
+        clause=clause.id,
+        level=level,
+        requirement=clause.title,
+        source=f"{clause.source} § {clause.section}",
+        expected=exc.expected,
+        actual=exc.actual,
+        symptom=exc.symptom,
+        event_index=exc.event_index,
+        exchange=exc.exchange.label if exc.exchange else None,
+    )
+
+
+__all__ = ["GATING", "OUTCOMES", "BudgetExhausted", "CaseResult", "Engine", "Failure"]

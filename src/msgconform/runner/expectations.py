@@ -1,0 +1,48 @@
+"""Known deviations per provider (providers/<p>/expectations.yaml), as in web-platform-tests."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from msgconform.datafiles import load_validated
+from msgconform.paths import PROVIDERS
+
+
+@dataclass(frozen=True)
+class Expectation:
+    key: str
+    expected: tuple[str, ...]
+    reason: str
+    issue: str | None
+
+
+def load(provider: str) -> dict[str, Expectation]:
+    path = PROVIDERS / provider / "expectations.yaml"
+    if not path.is_file():
+        return {}
+    data: Mapping[str, Any] = load_validated(path, "expectations") or {}
+    return {key: parse(key, value) for key, value in data.items()}
+
+
+def parse(key: str, value: Mapping[str, Any]) -> Expectation:
+    expected = value["expected"]
+    outcomes = (expected,) if isinstance(expected, str) else tuple(expected)
+    return Expectation(key, outcomes, value["reason"], value.get("issue"))
+
+
+def lookup(expectations: Mapping[str, Expectation], test_id: str) -> Expectation | None:
+    """The most specific entry wins: the test ID, then clause and area prefixes, then globs."""
+    if test_id in expectations:
+        return expectations[test_id]
+    parts = test_id.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = "/".join(parts[:depth])
+        if prefix in expectations:
+            return expectations[prefix]
+    for key, value in expectations.items():
+        if any(ch in key for ch in "*?[") and fnmatch.fnmatchcase(test_id, key):
+            return value
+    return None

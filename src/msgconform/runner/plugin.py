@@ -1,0 +1,168 @@
+"""The pytest plugin: suites/<area>/cases.yaml become test items run against one provider.
+
+`msgconform run` and plain `pytest suites --provider NAME` are the same run. Outcomes are graded by
+the engine (PASS, FAIL, NON-STRICT, XFAIL, XPASS, SKIP, ERROR) and mapped onto pytest's: probing
+happens in setup (so transport trouble is a pytest ERROR), judging in the call phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from msgconform.errors import ConfigError
+from msgconform.paths import SUITES
+from msgconform.runner.cases import Case, load_area, select
+from msgconform.runner.engine import CaseResult, Failure
+from msgconform.runner.run import RunContext
+
+RUN_KEY = pytest.StashKey[RunContext]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("msgconform", "Messages API conformance")
+    group.addoption("--provider", default="mock", help="provider profile (default: mock)")
+    group.addoption("--model", default=None, help="model to test (default: the profile's)")
+    group.addoption("--only", action="append", default=[], help="area, clause, case ID or glob")
+    group.addoption(
+        "--conformance-strict", action="store_true", help="SHOULD failures count as FAIL"
+    )
+    group.addoption("--out", default=None, help="reports directory (default: reports/)")
+    group.addoption("--no-report", action="store_true", help="write no run record")
+    group.addoption("--base-url", default=None, help="generic profile: the server's base URL")
+    group.addoption("--auth", default=None, help="generic profile: x-api-key|bearer|api-key")
+    group.addoption("--key-env", default=None, help="generic profile: variable holding the key")
+    group.addoption("--features", default=None, help="generic profile: streaming,tools,…")
+    group.addoption("--mock-fault", default=None, help="bundled mock: serve with this fault")
+    group.addoption("--against-mock", action="store_true", help="run this profile against the mock")
+    group.addoption("--seed", type=int, default=None, help="seed for generated requests")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix == ".yaml" and file_path.name.startswith("cases") and _in_suites(file_path):
+        return CasesFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _in_suites(path: Path) -> bool:
+    return SUITES.resolve() in path.resolve().parents
+
+
+class CasesFile(pytest.File):
+    def collect(self) -> Iterator[CaseItem]:
+        try:
+            cases = load_area(self.path)
+        except ConfigError as exc:
+            raise pytest.UsageError(exc.line()) from None
+        only = self.config.getoption("only")
+        for case in select(cases, only):
+            yield CaseItem.from_parent(self, name=case.test_id, case=case)
+
+
+class CaseFailed(Exception):
+    def __init__(self, result: CaseResult) -> None:
+        self.result = result
+        super().__init__(result.outcome)
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.result: CaseResult | None = None
+        for clause in case.clauses:
+            self.add_marker(pytest.mark.clause(clause))
+
+    def setup(self) -> None:
+        run = self.config.stash[RUN_KEY]
+        self.result = run.start_case(self.case)
+        if self.result.outcome == "SKIP":
+            pytest.skip(self.result.reason or "skipped")
+        if self.result.outcome == "XFAIL":
+            pytest.xfail(self.result.reason or "expected")
+        if self.result.outcome == "ERROR":
+            raise CaseFailed(self.result)
+
+    def runtest(self) -> None:
+        run = self.config.stash[RUN_KEY]
+        assert self.result is not None
+        self.result = run.finish_case(self.case, self.result)
+        if self.result.outcome == "XFAIL":
+            pytest.xfail(self.result.reason or "expected")
+        if self.result.outcome in ("FAIL", "XPASS"):
+            raise CaseFailed(self.result)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, CaseFailed):
+            return describe(excinfo.value.result)
+        if isinstance(excinfo.value, ConfigError):
+            return excinfo.value.line()
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, self.case.test_id
+
+
+def describe(result: CaseResult) -> str:
+    head = f"{result.outcome}: {result.case.test_id} — {result.case.description}"
+    if result.outcome == "ERROR":
+        return f"{head}\n  not a conformance verdict: {result.reason}"
+    if result.outcome == "XPASS":
+        return (
+            f"{head}\n  {result.reason}\n  remove the entry from the provider's expectations.yaml"
+        )
+    parts = [head, *(f.text() for f in result.failures)]
+    for exchange in result.exchanges.values():
+        rid = f" request-id {exchange.request_id}" if exchange.request_id else ""
+        parts.append(f"  reproduce ({exchange.label}{rid}): {exchange.curl()}")
+    return "\n".join(parts)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not any(isinstance(item, CaseItem) for item in session.items):
+        return
+    try:
+        run = RunContext.from_config(session.config)
+        run.open([i.case for i in session.items if isinstance(i, CaseItem)])
+    except ConfigError as exc:
+        pytest.exit(f"msgconform: {exc.line()}", returncode=2)
+    session.config.stash[RUN_KEY] = run
+    if abort := run.abort_reason:
+        run.close()
+        pytest.exit(f"msgconform: {abort}", returncode=1)
+
+
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    """Nothing: results are recorded by RunContext as each case completes."""
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if isinstance(item, CaseItem) and item.result is not None:
+        run = item.config.stash[RUN_KEY]
+        run.record(item.result)
+        if run.abort_reason:
+            item.session.shouldstop = run.abort_reason
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    run.close()
+    session.exitstatus = run.exit_status()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    run = terminalreporter.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    for line in run.summary_lines():
+        terminalreporter.write_line(line)
+
+
+__all__ = ["CaseItem", "Failure"]

@@ -1,0 +1,207 @@
+"""Probes: how a case gathers its exchanges. Checks then judge them; probes never judge."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from msgconform.exchange import Exchange
+from msgconform.runner.cases import Case
+from msgconform.runner.session import WRONG_KEY, Session
+
+Exchanges = dict[str, Exchange]
+Probe = Callable[[Session, Case, dict[str, Any]], Exchanges]
+PROBES: dict[str, Probe] = {}
+
+MESSAGES = "/v1/messages"
+COUNT_TOKENS = "/v1/messages/count_tokens"
+MODELS = "/v1/models"
+
+
+def probe(name: str) -> Callable[[Probe], Probe]:
+    def register(func: Probe) -> Probe:
+        PROBES[name] = func
+        return func
+
+    return register
+
+
+def minimal_request(session: Session) -> dict[str, Any]:
+    return {
+        "model": session.profile.model("small"),
+        "max_tokens": 4,
+        "messages": [{"role": "user", "content": "Repeat after me: OK"}],
+    }
+
+
+def padded_body(body: Mapping[str, Any], size: int) -> bytes:
+    """A valid JSON request of exactly `size` bytes: the padding goes into metadata.user_id."""
+    padded = {**body, "metadata": {"user_id": ""}}
+    base = len(json.dumps(padded).encode())
+    padded["metadata"] = {"user_id": "x" * max(size - base, 0)}
+    return json.dumps(padded).encode()
+
+
+@probe("send")
+def send(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    params = case.probe_params
+    path = params.get("path", MESSAGES)
+    if query := params.get("query"):
+        path = f"{path}?{query}"
+    key = WRONG_KEY if params.get("key") == "wrong" else None
+    headers = session.headers(
+        scheme=params.get("scheme"),
+        key=key,
+        version=params.get("version"),
+        extra=params.get("headers"),
+    )
+    if content_type := params.get("content_type"):
+        headers["content-type"] = content_type
+    raw: bytes | None = None
+    if "raw_body" in params:
+        raw = str(params["raw_body"]).encode("utf-8")
+    elif size := params.get("body_bytes"):
+        raw = padded_body(body, int(size))
+    method = params.get("method", "POST")
+    payload = body if method in ("POST", "PUT", "PATCH") and raw is None else None
+    exchange = session.send(
+        "main",
+        path,
+        payload,
+        method=method,
+        headers=headers,
+        raw_body=raw,
+        stream=bool(body.get("stream")),
+        retry=bool(params.get("retry", True)),
+    )
+    return {"main": exchange}
+
+
+@probe("stream_and_json")
+def stream_and_json(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    streamed = session.send("stream", MESSAGES, {**body, "stream": True}, stream=True)
+    plain = {k: v for k, v in body.items() if k != "stream"}
+    return {"stream": streamed, "json": session.send("json", MESSAGES, plain)}
+
+
+@probe("auth")
+def auth(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    mode = case.probe_params.get("mode", "accepted")
+    profile = session.profile
+    if mode == "accepted":
+        return _by_label(
+            _auth_send(session, body, f"accepted:{s}", s) for s in profile.accepted_schemes
+        )
+    if mode == "rejected":
+        return _by_label(
+            _auth_send(session, body, f"rejected:{s}", s) for s in profile.rejected_schemes
+        )
+    if mode == "missing":
+        return _by_label([_auth_send(session, body, "missing", "none")])
+    if mode == "wrong":
+        return _by_label([_auth_send(session, body, "wrong", profile.preferred_scheme, WRONG_KEY)])
+    if mode == "endpoints":
+        return auth_endpoints(session, body)
+    if mode == "conflict":
+        return {
+            label: _conflict_send(session, body, label) for label in ("conflict-1", "conflict-2")
+        }
+    raise ValueError(f"unknown auth probe mode {mode!r}")
+
+
+def _by_label(exchanges: Iterable[Exchange]) -> Exchanges:
+    return {e.label: e for e in exchanges}
+
+
+def _auth_send(
+    session: Session, body: Any, label: str, scheme: str, key: str | None = None
+) -> Exchange:
+    headers = session.headers(scheme=scheme, key=key)
+    return session.send(label, MESSAGES, body, headers=headers, retry=False)
+
+
+def _conflict_send(session: Session, body: Any, label: str) -> Exchange:
+    headers = session.headers(scheme="x-api-key")
+    headers["authorization"] = f"Bearer {WRONG_KEY}"
+    return session.send(label, MESSAGES, body, headers=headers, retry=False)
+
+
+def auth_endpoints(session: Session, body: dict[str, Any]) -> Exchanges:
+    headers = session.headers(scheme="none")
+    found = {
+        "endpoint:messages": session.send(
+            "endpoint:messages", MESSAGES, body, headers=headers, retry=False
+        )
+    }
+    if session.profile.has("count_tokens"):
+        counted = {k: v for k, v in body.items() if k != "max_tokens"}
+        found["endpoint:count_tokens"] = session.send(
+            "endpoint:count_tokens", COUNT_TOKENS, counted, headers=headers, retry=False
+        )
+    if session.profile.has("models_endpoint"):
+        found["endpoint:models"] = session.send(
+            "endpoint:models", MODELS, method="GET", headers=headers, retry=False
+        )
+    return found
+
+
+@probe("tool_round_trip")
+def tool_round_trip(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    call = session.send("call", MESSAGES, body)
+    reply = call.json()
+    blocks = reply.get("content") if isinstance(reply, dict) else None
+    uses = [b for b in blocks or [] if isinstance(b, dict) and b.get("type") == "tool_use"]
+    if not uses:
+        return {"call": call}
+    follow = copy.deepcopy(body)
+    follow.pop("tool_choice", None)
+    form = case.probe_params.get("result_form", "string")
+    follow["messages"] = [
+        *body["messages"],
+        {"role": "assistant", "content": blocks},
+        {"role": "user", "content": [tool_result(u["id"], form) for u in uses]},
+    ]
+    return {"call": call, "result": session.send("result", MESSAGES, follow)}
+
+
+def tool_result(tool_use_id: str, form: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id}
+    if form == "string":
+        result["content"] = "15 degrees, sunny"
+    elif form == "blocks":
+        result["content"] = [{"type": "text", "text": "15 degrees, sunny"}]
+    elif form == "mixed":
+        result["content"] = [
+            {"type": "text", "text": "15 degrees"},
+            {"type": "text", "text": "sunny"},
+        ]
+    elif form == "error":
+        result.update(content="weather service unavailable", is_error=True)
+    return result
+
+
+@probe("usage_consistency")
+def usage_consistency(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    found = {"json": session.send("json", MESSAGES, body)}
+    if session.profile.has("streaming"):
+        found["stream"] = session.send("stream", MESSAGES, {**body, "stream": True}, stream=True)
+    if session.profile.has("count_tokens"):
+        counted = {k: v for k, v in body.items() if k not in ("max_tokens", "stream")}
+        found["count"] = session.send("count", COUNT_TOKENS, counted)
+    return found
+
+
+@probe("models")
+def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    listing = session.send("list", MODELS, method="GET")
+    found = {"list": listing}
+    page = listing.json()
+    data = page.get("data") if isinstance(page, dict) else None
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "id" in data[0]:
+        found["one"] = session.send("one", f"{MODELS}/{data[0]['id']}", method="GET")
+    found["unknown"] = session.send(
+        "unknown", f"{MODELS}/msgconform-no-such-model", method="GET", retry=False
+    )
+    return found

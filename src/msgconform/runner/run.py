@@ -1,0 +1,214 @@
+"""One run against one provider: target, session, engine, run record, exit status."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from msgconform.checks.base import TransportError
+from msgconform.client import BudgetExhausted
+from msgconform.exchange import Exchange
+from msgconform.paths import REPORTS
+from msgconform.profiles import Profile
+from msgconform.profiles import load as load_profile
+from msgconform.report.record import RunRecorder, compute_hashes
+from msgconform.report.redact import Redactor
+from msgconform.runner import expectations as expectations_mod
+from msgconform.runner.cases import Case
+from msgconform.runner.engine import GATING, CaseResult, Engine, skip_reason
+from msgconform.runner.session import Session
+from msgconform.runner.smoke import smoke_gate
+from msgconform.runner.target import Target, open_target
+
+EVIDENCE_BODY_LIMIT = 20_000
+MIN_CASES_BEFORE_ERROR_ABORT = 5
+
+
+class RunContext:
+    def __init__(self, profile: Profile, options: dict[str, Any]) -> None:
+        self.profile = profile
+        self.options = options
+        self.strict = bool(options.get("strict"))
+        self.results: list[CaseResult] = []
+        self.abort_reason: str | None = None
+        self.recorder: RunRecorder | None = None
+        self.started = time.monotonic()
+        self._stack = ExitStack()
+        self._pending: dict[str, Any] = {}
+        self.engine: Engine
+        self.session: Session
+        self.target: Target
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> RunContext:
+        overrides = {
+            name: config.getoption(name)
+            for name in ("base_url", "auth", "key_env", "model", "features")
+        }
+        profile = load_profile(config.getoption("provider"), overrides)
+        options = {
+            "strict": config.getoption("conformance_strict"),
+            "out": config.getoption("out"),
+            "no_report": config.getoption("no_report"),
+            "mock_fault": config.getoption("mock_fault"),
+            "against_mock": config.getoption("against_mock"),
+            "seed": config.getoption("seed"),
+            "argv": list(config.invocation_params.args),
+        }
+        return cls(profile, options)
+
+    def open(self, cases: Sequence[Case]) -> None:
+        self.target = self._stack.enter_context(
+            open_target(self.profile, self.options["mock_fault"], self.options["against_mock"])
+        )
+        self.session = Session(self.profile, self.target.key, self.target.base_url)
+        self._stack.callback(self.session.close)
+        expected = expectations_mod.load(self.profile.name)
+        self.engine = Engine(self.profile, self.session, strict=self.strict, expectations=expected)
+        self.redactor = Redactor(
+            [self.target.key], self.profile.auth.get("extra_secret_headers", [])
+        )
+        if not self.options["no_report"]:
+            out = Path(self.options["out"]) if self.options["out"] else REPORTS
+            self.recorder = RunRecorder(out, self.profile.name, self._header(), self.redactor)
+        self.abort_reason = smoke_gate(self.session, self.profile, cases)
+        if self.abort_reason:
+            self._abort(self.abort_reason)
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            **compute_hashes(),
+            "provider": self.profile.name,
+            "profile": self.profile.redacted(),
+            "model": self.profile.model(),
+            "seed": self.options.get("seed"),
+            "strict": self.strict,
+            "target": "mock"
+            if self.profile.kind == "mock" or self.options["against_mock"]
+            else self.target.base_url,
+            "mock_fault": self.options.get("mock_fault"),
+            "argv": self.redactor.value(self.options.get("argv", [])),
+        }
+
+    def start_case(self, case: Case) -> CaseResult:
+        started = time.monotonic()
+        if reason := skip_reason(case, self.profile):
+            return CaseResult(case, "SKIP", 0.0, reason)
+        try:
+            ctx = self.engine.probe(case)
+        except BudgetExhausted as exc:
+            self._abort(f"budget: {exc}")
+            return CaseResult(case, "ERROR", time.monotonic() - started, str(exc))
+        except TransportError as exc:
+            outcome, why = self.engine.grade(case, [], str(exc))
+            evidence = {exc.exchange.label: exc.exchange} if exc.exchange else {}
+            return CaseResult(case, outcome, time.monotonic() - started, why, [], evidence)
+        self._pending[case.test_id] = (ctx, started)
+        return CaseResult(case, "PENDING", exchanges=ctx.exchanges)
+
+    def finish_case(self, case: Case, result: CaseResult) -> CaseResult:
+        ctx, started = self._pending.pop(case.test_id)
+        failures = self.engine.judge(case, ctx)
+        outcome, why = self.engine.grade(case, failures, None)
+        return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
+
+    def record(self, result: CaseResult) -> None:
+        self.results.append(result)
+        if self.recorder is not None:
+            self.recorder.case(case_record(result, self.redactor))
+        self._check_error_ratio()
+
+    def _check_error_ratio(self) -> None:
+        judged = [r for r in self.results if r.outcome != "SKIP"]
+        errors = sum(r.outcome == "ERROR" for r in judged)
+        ratio = float(self.profile.limits["error_abort_ratio"])
+        if len(judged) >= MIN_CASES_BEFORE_ERROR_ABORT and errors / len(judged) > ratio:
+            self._abort(f"{errors} of {len(judged)} cases ended in ERROR (limit {ratio:.0%})")
+
+    def _abort(self, reason: str) -> None:
+        self.abort_reason = self.abort_reason or reason
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
+            self.recorder = None
+        self._stack.close()
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.outcome for r in self.results)
+
+    def exit_status(self) -> int:
+        if self.abort_reason:
+            return 1
+        return 1 if any(r.outcome in GATING for r in self.results) else 0
+
+    def summary_lines(self) -> list[str]:
+        counts = self.counts()
+        shown = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+        budget = self.session.budget
+        lines = [
+            f"msgconform: {self.profile.name} ({self.profile.model()}): {shown or 'no cases'}",
+            f"msgconform: {budget.requests} requests, {budget.output_tokens} output tokens, "
+            f"{time.monotonic() - self.started:.1f}s",
+        ]
+        if self.abort_reason:
+            lines.append(f"msgconform: run aborted: {self.abort_reason}")
+        if run_dir := getattr(self, "run_dir", None):
+            lines.append(f"msgconform: report {run_dir}/report.html")
+        return lines
+
+
+def case_record(result: CaseResult, redactor: Redactor) -> dict[str, Any]:
+    case = result.case
+    record = {
+        "kind": "case",
+        "id": case.test_id,
+        "area": case.area,
+        "description": case.description,
+        "clauses": list(case.clauses),
+        "outcome": result.outcome,
+        "duration_s": round(result.duration_s, 4),
+        "reason": result.reason,
+        "failures": [vars(f) | {"exchange": f.exchange} for f in result.failures],
+        "evidence": [evidence(e) for e in result.exchanges.values()],
+        "requests": result.requests,
+        "retries": result.retries,
+        "output_tokens": 0,
+    }
+    for failure in record["failures"]:
+        failure.pop("exchange", None)
+    return redactor.value(record)  # type: ignore[no-any-return]
+
+
+def evidence(exchange: Exchange) -> dict[str, Any]:
+    text = exchange.body_text(EVIDENCE_BODY_LIMIT)
+    return {
+        "label": exchange.label,
+        "request": {
+            "method": exchange.method,
+            "url": exchange.url,
+            "headers": exchange.request_headers,
+            "body": exchange.request_body,
+        },
+        "response": {
+            "status": exchange.status,
+            "headers": exchange.response_headers,
+            "body": None if exchange.is_sse else text,
+            "transcript": text if exchange.is_sse else None,
+            "ended": exchange.ended,
+            "error": exchange.error,
+        },
+        "request_id": exchange.request_id,
+        "curl": exchange.curl(),
+    }
+
+
+def warn(line: str) -> None:
+    print(f"msgconform: {line}", file=sys.stderr)

@@ -1,0 +1,126 @@
+"""A run's connection to one target: the profile, the key, the client, and how to authenticate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+from msgconform.client import Budget, Deadlines, HttpClient, StreamWatch
+from msgconform.contract import Contract
+from msgconform.exchange import Exchange
+from msgconform.profiles import Profile
+
+WRONG_KEY = "sk-msgconform-wrong-key-0000000000000000"
+
+
+def auth_header(scheme: str, key: str) -> dict[str, str]:
+    if scheme == "x-api-key":
+        return {"x-api-key": key}
+    if scheme == "bearer":
+        return {"authorization": f"Bearer {key}"}
+    if scheme == "api-key":
+        return {"authorization": f"Api-Key {key}"}
+    return {}
+
+
+def make_watch() -> StreamWatch:
+    from msgconform.sse import TerminalWatch  # (the stream parser loads on first use)
+
+    return TerminalWatch()
+
+
+class Session:
+    def __init__(
+        self,
+        profile: Profile,
+        key: str,
+        base_url: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        deadlines: Deadlines | None = None,
+    ) -> None:
+        self.profile = profile
+        self.key = key
+        limits = profile.limits
+        self.budget = Budget(
+            max_requests=int(limits["max_requests"]),
+            max_output_tokens=int(limits["max_output_tokens"]),
+            requests_per_second=limits.get("requests_per_second"),
+        )
+        self.client = HttpClient(
+            base_url,
+            deadlines or Deadlines.from_limits(profile.timeouts),
+            max_body_bytes=int(limits["max_body_bytes"]),
+            budget=self.budget,
+            retries=int(limits["retries"]),
+            retry_after_cap=float(limits["retry_after_cap"]),
+            extra_headers=extra_headers,
+            concurrency=int(limits["concurrency"]),
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    @cache  # noqa: B019  (one Session per run; the cache lives as long as the run)
+    def contract(self, version: str | None = None) -> Contract:
+        overlay = self.profile.contract.get("overlay")
+        return Contract.load(version or self.profile.anthropic_version, overlay)
+
+    def headers(
+        self,
+        *,
+        scheme: str | None = None,
+        key: str | None = None,
+        version: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        chosen = scheme or self.profile.preferred_scheme
+        headers = auth_header(chosen, key or self.key) if chosen != "none" else {}
+        if version != "none":
+            headers["anthropic-version"] = version or self.profile.anthropic_version
+        headers.update(extra or {})
+        return headers
+
+    def send(
+        self,
+        label: str,
+        path: str,
+        body: Any = None,
+        *,
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        raw_body: bytes | None = None,
+        stream: bool = False,
+        retry: bool = True,
+    ) -> Exchange:
+        watch: Callable[[], StreamWatch] | None = make_watch if stream else None
+        exchange = self.client.send(
+            label,
+            method,
+            path,
+            headers=headers if headers is not None else self.headers(),
+            json_body=body,
+            raw_body=raw_body,
+            watch=watch,
+            retry=retry,
+        )
+        self.budget.add_output_tokens(output_tokens_of(exchange))
+        return exchange
+
+
+def output_tokens_of(exchange: Exchange) -> int:
+    """Best effort: what the provider billed, for the budget (JSON usage, or the last SSE usage)."""
+    data = exchange.json()
+    if isinstance(data, dict) and isinstance(data.get("usage"), dict):
+        value = data["usage"].get("output_tokens")
+        return value if isinstance(value, int) else 0
+    if exchange.is_sse:
+        marker = b'"output_tokens":'
+        body = exchange.body
+        at = body.rfind(marker)
+        if at >= 0:
+            digits = body[at + len(marker) : at + len(marker) + 12].lstrip().split(b",")[0]
+            digits = digits.split(b"}")[0].strip()
+            return int(digits) if digits.isdigit() else 0
+    return 0

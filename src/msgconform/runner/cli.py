@@ -43,8 +43,10 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     providers = args.provider or ["mock"]
-    for name in providers:
-        profiles.load(name, overrides_of(args))  # fail fast, one line, before any request
+    for name in providers:  # fail fast, one line, before any request
+        profile = profiles.load(name, overrides_of(args))
+        if not args.list and not args.against_mock:
+            profile.resolve_key()
     if args.list:
         return list_cases(providers[0], args)
     if len(providers) == 1:

@@ -1,0 +1,103 @@
+"""`msgconform validate`: lint the data (clauses, cases, profiles, expectations) as a PR gate."""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from msgconform import clauses, profiles
+from msgconform.checks import REGISTRY
+from msgconform.errors import ConfigError
+from msgconform.runner import expectations
+from msgconform.runner.cases import Case, load_all
+from msgconform.runner.probes import PROBES
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("validate", help="lint clauses, cases, profiles and expectations")
+    parser.add_argument("--coverage", action="store_true", help="print the clause coverage table")
+    parser.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = list(find_problems())
+    if args.coverage:
+        print_coverage(load_all())
+    for problem in problems:
+        print(f"msgconform validate: {problem}")
+    if not problems:
+        count = len(clauses.registry())
+        print(
+            f"msgconform validate: ok ({count} clauses, {len(load_all())} cases, "
+            f"{len(REGISTRY)} checks, {len(profiles.available())} profiles)"
+        )
+    return 1 if problems else 0
+
+
+def find_problems() -> Iterator[str]:
+    registry = clauses.registry()  # raises ConfigError on a malformed or duplicated registry
+    cases = load_all()
+    yield from case_problems(cases, registry)
+    yield from check_problems(cases, registry)
+    yield from uncovered_clauses(cases, registry)
+    yield from profile_problems(cases)
+
+
+def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    for case in cases:
+        for clause in case.clauses:
+            if clause not in registry:
+                yield f"{case.test_id}: unknown clause {clause}"
+        if case.probe not in PROBES:
+            yield f"{case.test_id}: unknown probe {case.probe}"
+        for name, params in case.checks:
+            spec = REGISTRY.get(name)
+            if spec is None:
+                yield f"{case.test_id}: unknown check {name}"
+            elif (cited := params.get("clause")) and cited not in spec.clauses:
+                yield f"{case.test_id}: check {name} does not enforce {cited}"
+
+
+def check_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    used = {name for case in cases for name, _ in case.checks}
+    for name, spec in sorted(REGISTRY.items()):
+        if not spec.clauses:
+            yield f"check {name}: cites no clause"
+        for clause in spec.clauses:
+            if clause not in registry:
+                yield f"check {name}: unknown clause {clause}"
+        if name not in used:
+            yield f"check {name}: no case uses it"
+
+
+def uncovered_clauses(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    covered = {c for case in cases for c in case.clauses}
+    for clause_id in sorted(set(registry) - covered):
+        yield f"clause {clause_id}: no case enforces it"
+
+
+def profile_problems(cases: list[Case]) -> Iterator[str]:
+    ids = {c.test_id for c in cases}
+    prefixes = {p for c in cases for p in (c.area, f"{c.area}/{c.clauses[0]}")}
+    for name in profiles.available():
+        try:
+            profiles.load(name, {"base_url": "http://localhost"} if name == "generic" else {})
+            known = expectations.load(name)
+        except ConfigError as exc:
+            yield exc.line()
+            continue
+        for key in known:
+            if key not in ids | prefixes and not any(ch in key for ch in "*?["):
+                yield f"providers/{name}/expectations.yaml: {key}: no such case, clause or area"
+
+
+def print_coverage(cases: list[Case]) -> None:
+    by_clause: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        for clause in case.clauses:
+            by_clause[clause].append(case.test_id)
+    for clause_id, clause in clauses.registry().items():
+        found = by_clause.get(clause_id, [])
+        print(f"{clause_id:11} {clause.level:6} {len(found):3} cases  {clause.title[:60]}")

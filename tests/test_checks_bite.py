@@ -1,0 +1,106 @@
+"""Every check can fail: each fault makes a check citing its clauses fail; the clean mock and every
+legal variant pass. Runs the engine in-process against the real mock server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from msgconform.checks import REGISTRY
+from msgconform.client import Deadlines
+from msgconform.mock.faults import FAULTS
+from msgconform.mock.server import MockServer
+from msgconform.profiles import Profile
+from msgconform.profiles import load as load_profile
+from msgconform.runner.cases import Case, load_all
+from msgconform.runner.engine import CaseResult, Engine
+from msgconform.runner.session import Session
+
+KEY = "sk-bite-test-0123456789abcdef"
+# Short deadlines so hang and drip faults cost well under a second each.
+FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
+BAD = sorted(name for name, fault in FAULTS.items() if not fault.legal)
+LEGAL = sorted(name for name, fault in FAULTS.items() if fault.legal)
+FAILING = ("FAIL", "NON-STRICT", "XPASS")
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile("mock")
+
+
+@pytest.fixture(scope="module")
+def server_url(profile: Profile) -> Iterator[str]:
+    with MockServer(profile, KEY) as server:
+        yield server.url
+
+
+def run_suite(
+    profile: Profile, url: str, fault: str | None, cases: list[Case]
+) -> list[CaseResult]:
+    headers = {"x-msgconform-fault": fault} if fault else None
+    session = Session(profile, KEY, url, extra_headers=headers, deadlines=FAST)
+    try:
+        engine = Engine(profile, session)
+        return [engine.run_case(case) for case in cases]
+    finally:
+        session.close()
+
+
+def cases_that_could_catch(fault: str) -> list[Case]:
+    broken = set(FAULTS[fault].clauses)
+    return [
+        case
+        for case in load_all()
+        if any(broken & set(REGISTRY[name].clauses) for name, _ in case.checks)
+    ]
+
+
+@pytest.fixture(scope="module")
+def fault_runs(profile: Profile, server_url: str) -> dict[str, list[CaseResult]]:
+    return {f: run_suite(profile, server_url, f, cases_that_could_catch(f)) for f in BAD}
+
+
+def failed_clauses(results: list[CaseResult]) -> set[str]:
+    return {f.clause for r in results for f in r.failures}
+
+
+def describe(results: list[CaseResult]) -> str:
+    bad = [r for r in results if r.outcome not in ("PASS", "SKIP")]
+    return "\n".join(
+        f"{r.case.test_id}: {r.outcome} {r.reason or ''} "
+        + "; ".join(f"{f.check}/{f.clause}: {f.actual[:160]}" for f in r.failures)
+        for r in bad
+    )
+
+
+def test_clean_mock_passes_every_case(profile: Profile, server_url: str) -> None:
+    results = run_suite(profile, server_url, None, load_all())
+    assert results, "no cases loaded"
+    assert all(r.outcome in ("PASS", "SKIP") for r in results), describe(results)
+
+
+@pytest.mark.parametrize("variant", LEGAL)
+def test_legal_variant_passes_every_case(profile: Profile, server_url: str, variant: str) -> None:
+    results = run_suite(profile, server_url, variant, load_all())
+    assert all(r.outcome in ("PASS", "SKIP") for r in results), describe(results)
+
+
+@pytest.mark.parametrize("fault", BAD)
+def test_fault_is_caught_by_a_check_citing_its_clauses(
+    fault_runs: dict[str, list[CaseResult]], fault: str
+) -> None:
+    results = fault_runs[fault]
+    assert results, f"no case has a check citing {FAULTS[fault].clauses}"
+    caught = failed_clauses(results) & set(FAULTS[fault].clauses)
+    assert caught, (
+        f"{fault} breaks {FAULTS[fault].clauses} but no check citing them failed:\n"
+        + describe(results)
+    )
+
+
+def test_every_check_fails_under_some_fault(fault_runs: dict[str, list[CaseResult]]) -> None:
+    bitten = {f.check for results in fault_runs.values() for r in results for f in r.failures}
+    never = sorted(set(REGISTRY) - bitten)
+    assert not never, f"checks no fault makes fail (a check that cannot fail is a defect): {never}"

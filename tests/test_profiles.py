@@ -1,0 +1,104 @@
+"""Profiles: every bundled profile validates; bad input gives one line naming file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from msgconform import profiles
+from msgconform.cli import main
+from msgconform.datafiles import load_validated
+from msgconform.errors import ConfigError
+from msgconform.paths import PROVIDERS
+
+
+@pytest.mark.parametrize("name", profiles.available())
+def test_bundled_profile_validates(name: str) -> None:
+    load_validated(PROVIDERS / name / "profile.yaml", "profile")
+
+
+def test_profiles_hold_variable_names_never_keys() -> None:
+    for name in profiles.available():
+        text = (PROVIDERS / name / "profile.yaml").read_text()
+        assert "sk-" not in text and "Bearer " not in text, name
+
+
+def test_baseten_profile_states_its_auth_schemes() -> None:
+    baseten = profiles.load("baseten")
+    assert baseten.accepted_schemes == ("bearer", "api-key")
+    assert "x-api-key" in baseten.rejected_schemes
+    assert baseten.key_env == "BASETEN_API_KEY"
+
+
+def write_profile(tmp_path: Path, change: dict[str, object]) -> Path:
+    data = yaml.safe_load((PROVIDERS / "baseten" / "profile.yaml").read_text())
+    data.update(change)
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"auth": {"key_env": "BASETEN_API_KEY"}}, "auth"),
+        ({"anthropic_version": "2024-01-01"}, "anthropic_version"),
+        ({"features": {"streaming": "yes"}}, "features.streaming"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_malformed_profile_names_file_and_field(
+    tmp_path: Path, change: dict[str, object], field: str
+) -> None:
+    path = write_profile(tmp_path, change)
+    with pytest.raises(ConfigError) as info:
+        load_validated(path, "profile")
+    line = info.value.line()
+    assert "profile.yaml" in line and (field in line or field.split(".")[0] in line)
+    assert "\n" not in line
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "profile.yaml"
+    path.write_text("name: x\nauth: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"profile\.yaml:\d+: not valid YAML"):
+        load_validated(path, "profile")
+
+
+def test_unknown_provider_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--provider", "nosuch"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown provider" in err and "baseten" in err
+
+
+def test_live_run_without_key_says_which_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    assert main(["run", "--provider", "baseten"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "BASETEN_API_KEY is not set" in err
+
+
+def test_generic_profile_takes_its_target_from_flags() -> None:
+    generic = profiles.load(
+        "generic",
+        {"base_url": "http://127.0.0.1:9/", "auth": "bearer", "key_env": "MY_KEY",
+         "model": "m1", "features": "streaming,tools"},
+    )
+    assert generic.base_url == "http://127.0.0.1:9"
+    assert generic.accepted_schemes == ("bearer",)
+    assert generic.key_env == "MY_KEY" and generic.model() == "m1"
+    assert generic.has("tools") and not generic.has("images")
+
+
+def test_generic_profile_without_base_url_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="no base URL"):
+        profiles.load("generic")
+
+
+def test_unknown_feature_flag_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="unknown feature telepathy"):
+        profiles.load("generic", {"base_url": "http://x", "features": "streaming,telepathy"})

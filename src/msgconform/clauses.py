@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from msgconform.datafiles import load_validated
+from msgconform.datafiles import display, load_validated
 from msgconform.errors import ConfigError
 from msgconform.paths import SCHEMAS
 
@@ -36,7 +36,7 @@ def registry() -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     for entry in data["clauses"]:
         if entry["id"] in clauses:
-            raise ConfigError(f"schemas/clauses.yaml: {entry['id']}", "duplicate clause ID")
+            raise ConfigError(f"{display(CLAUSES_FILE)}: clauses: {entry['id']}", "duplicate clause ID")
         clauses[entry["id"]] = Clause(
             id=entry["id"],
             title=entry["title"],

@@ -1,12 +1,45 @@
 """The bundled contract for one profile: upstream OpenAPI + API version data + provider overlay.
 
-INTERFACE STUB: the contract helper replaces this module; the signatures below are the interface.
+`Contract.load(version, overlay)` builds the document once (base file, then the version's patches
+from versions.yaml, then the overlay's patches) and validates instances against its components:
+jsonschema-rs answers "valid?" fast, and only a failure is explained with jsonschema.
 """
 
 from __future__ import annotations
 
+import argparse
+import copy
+import hashlib
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from jsonschema.exceptions import ValidationError, relevance
+
+from msgconform.datafiles import display, json_path, load_validated, load_yaml
+from msgconform.errors import ConfigError
+from msgconform.paths import SCHEMAS
+
+BASE_DOCUMENT = "messages.openapi.yaml"
+MAX_ISSUES = 5
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+EVENT_SCHEMAS = {
+    "message_start": "MessageStartEvent",
+    "content_block_start": "ContentBlockStartEvent",
+    "content_block_delta": "ContentBlockDeltaEvent",
+    "content_block_stop": "ContentBlockStopEvent",
+    "message_delta": "MessageDeltaEvent",
+    "message_stop": "MessageStopEvent",
+    "ping": "PingEvent",
+    "error": "ErrorEvent",
+}
+REQUEST_SCHEMAS = {"messages": "MessageCreateParams", "count_tokens": "CountTokensParams"}
 
 
 @dataclass(frozen=True)
@@ -18,6 +51,244 @@ class SchemaIssue:
         return f"{self.path}: {self.message}"
 
 
+# ------------------------------------------------------------------ building the document
+
+
+def _pointer(path: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+
+
+def _apply(doc: dict[str, Any], patch: Mapping[str, Any], where: str) -> None:
+    *parents, last = _pointer(patch["path"])
+    node: Any = doc
+    for part in parents:
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(where, f"no such location {patch['path']}")
+        node = node[part]
+    op = patch["op"]
+    if not isinstance(node, dict) or (op != "set" and last not in node):
+        raise ConfigError(where, f"no such location {patch['path']}")
+    if op == "set":
+        node[last] = copy.deepcopy(patch["value"])
+    elif op == "remove":
+        del node[last]
+    elif op == "merge":
+        node[last] = {**node[last], **copy.deepcopy(patch["value"])}
+    else:  # nullable: upstream rejects null where providers like Cortecs accept it
+        node[last] = {"anyOf": [node[last], {"type": "null"}]}
+
+
+def _apply_all(doc: dict[str, Any], patches: Sequence[Mapping[str, Any]], file: Path) -> None:
+    for i, patch in enumerate(patches):
+        _apply(doc, patch, f"{display(file)}: patches.{i}.path")
+    _check_document(doc, file)
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _check_document(doc: Any, file: Path) -> None:
+    """A broken document names its file and the first problem, never a traceback later."""
+    where = display(file)
+    schemas = doc.get("components", {}).get("schemas") if isinstance(doc, dict) else None
+    if not isinstance(schemas, dict) or not schemas:
+        raise ConfigError(where, "no components.schemas", "an OpenAPI 3.1 document")
+    for ref in _refs(doc):
+        target: Any = doc
+        for part in _pointer(ref[1:]) if ref.startswith("#/") else [None]:
+            target = target.get(part) if isinstance(target, dict) and part else None
+        if target is None:
+            raise ConfigError(where, f"$ref {ref!r} points nowhere")
+    meta = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+    for name, schema in schemas.items():
+        error = jsonschema.exceptions.best_match(meta.iter_errors(schema))
+        if error is not None:
+            field = json_path(["components", "schemas", name, *error.absolute_path])
+            raise ConfigError(f"{where}: {field}", f"not a valid JSON Schema: {error.message}")
+
+
+def build_document(version: str, overlay: str | None, root: Path = SCHEMAS) -> dict[str, Any]:
+    base_file = root / BASE_DOCUMENT
+    doc = load_yaml(base_file)
+    _check_document(doc, base_file)
+    versions_file = root / "versions.yaml"
+    versions = load_validated(versions_file, "versions")
+    if version not in versions["versions"]:
+        known = ", ".join(versions["versions"])
+        raise ConfigError(display(versions_file), f"unknown version {version!r}", known)
+    _apply_all(doc, versions["versions"][version]["patches"], versions_file)
+    if overlay is not None:
+        _apply_overlay(doc, version, overlay, root)
+    result: dict[str, Any] = doc
+    return result
+
+
+def _apply_overlay(doc: dict[str, Any], version: str, overlay: str, root: Path) -> None:
+    file = root / "overlays" / f"{overlay}.yaml"
+    if not file.is_file():
+        known = ", ".join(sorted(p.stem for p in (root / "overlays").glob("*.yaml")))
+        raise ConfigError(display(file), f"unknown overlay {overlay!r}", known)
+    data = load_validated(file, "overlay")
+    if version not in data["versions"]:
+        raise ConfigError(display(file), f"not written for version {version}", str(data["versions"]))
+    _apply_all(doc, data["patches"], file)
+
+
+# ------------------------------------------------------------------ explaining failures
+
+
+def _words(value: Any) -> str:
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _one_of(values: Sequence[Any]) -> str:
+    return ", ".join(_words(v) for v in values)
+
+
+LIMITS = {
+    "minimum": "must be >= {}",
+    "maximum": "must be <= {}",
+    "exclusiveMinimum": "must be > {}",
+    "exclusiveMaximum": "must be < {}",
+    "maxLength": "must be at most {} characters long",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+    "pattern": "must match the pattern {}",
+}
+
+
+def _message(error: ValidationError) -> str:
+    rule, value = error.validator, error.validator_value
+    if rule == "enum":
+        return f"must be one of {_one_of(value)}"
+    if rule == "const":
+        return f"must be {_words(value)}"
+    if rule == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return "must be of type " + " or ".join(kinds)
+    if rule in ("minLength", "minItems") and value == 1:
+        return "must not be empty"
+    if rule == "minLength":
+        return f"must be at least {value} characters long"
+    if rule == "not":
+        return "is not allowed here"
+    if isinstance(rule, str) and rule in LIMITS:
+        return LIMITS[rule].format(value)
+    return error.message
+
+
+def _issues_for(error: ValidationError) -> list[SchemaIssue]:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        match = re.match(r"^'(.*)' is a required property$", error.message)
+        name = match.group(1) if match else str(error.validator_value)
+        return [SchemaIssue(json_path([*path, name]), "is required")]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        extras = sorted(k for k in error.instance if k not in known)
+        return [SchemaIssue(json_path(path), f"unexpected field '{k}'") for k in extras]
+    return [SchemaIssue(json_path(path), _message(error))]
+
+
+def _mismatched(branch: list[ValidationError]) -> bool:
+    """A union branch the instance was never meant for: its own `type` or its JSON type differs."""
+    for error in branch:
+        if not error.relative_path and error.validator == "type":
+            return True
+        if list(error.relative_path) == ["type"] and error.validator in ("const", "enum"):
+            return True
+    return False
+
+
+def _leaves(error: ValidationError) -> list[ValidationError | SchemaIssue]:
+    """The errors worth showing: inside a union, only those of the branch the instance meant."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    live = [b for b in branches.values() if not _mismatched(b)]
+    if live:
+        best = min(live, key=lambda b: min(_depth_first(e) for e in b))
+        return [leaf for sub in sorted(best, key=_depth_first) for leaf in _leaves(sub)]
+    path = list(error.absolute_path)
+    types = _branch_types(error)
+    if isinstance(error.instance, dict) and "type" in error.instance and types:
+        return [SchemaIssue(json_path([*path, "type"]), f"must be one of {_one_of(types)}")]
+    kinds = [t for sub in error.context if sub.validator == "type" and not sub.relative_path
+             for t in (sub.validator_value if isinstance(sub.validator_value, list)
+                       else [sub.validator_value])]
+    if kinds:
+        return [SchemaIssue(json_path(path), "must be of type " + " or ".join(dict.fromkeys(kinds)))]
+    return [SchemaIssue(json_path(path), "matches none of the allowed shapes")]
+
+
+def _branch_types(error: ValidationError) -> list[Any]:
+    types: list[Any] = []
+    for sub in error.context or []:
+        if list(sub.relative_path) == ["type"] and sub.validator == "const":
+            types.append(sub.validator_value)
+    return list(dict.fromkeys(types))
+
+
+def _depth_first(error: ValidationError) -> tuple[int, Any]:
+    # Deeper errors name the field that is wrong; relevance() breaks ties the jsonschema way.
+    return (-len(error.absolute_path), relevance(error))
+
+
+def explain(errors: Iterator[ValidationError], limit: int = MAX_ISSUES) -> list[SchemaIssue]:
+    issues: list[SchemaIssue] = []
+    for error in sorted(errors, key=_depth_first):
+        for leaf in _leaves(error):
+            found = [leaf] if isinstance(leaf, SchemaIssue) else _issues_for(leaf)
+            issues.extend(i for i in found if i not in issues)
+        if len(issues) >= limit:
+            break
+    return issues[:limit]
+
+
+# ------------------------------------------------------------------ the contract
+
+
+class _Validators:
+    """One compiled validator per component, built on first use and kept."""
+
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+        self._fast: dict[str, Any] = {}
+        self._slow: dict[str, jsonschema.Draft202012Validator] = {}
+
+    def _root(self, name: str) -> dict[str, Any]:
+        if name not in self.schemas:
+            raise KeyError(f"no component schema {name!r}")
+        ref = f"#/components/schemas/{name}"
+        return {"$schema": SCHEMA_URI, "$ref": ref, "components": {"schemas": self.schemas}}
+
+    def issues(self, name: str, instance: Any) -> list[SchemaIssue]:
+        fast = self._fast.get(name)
+        if fast is None:
+            fast = jsonschema_rs.validator_for(self._root(name), validate_formats=False)
+            self._fast[name] = fast
+        try:
+            if fast.is_valid(instance):
+                return []
+        except (ValueError, TypeError, OverflowError):
+            pass  # not plain JSON (bytes, a set, a huge int): let jsonschema say what is wrong
+        slow = self._slow.get(name)
+        if slow is None:
+            slow = self._slow[name] = jsonschema.Draft202012Validator(self._root(name))
+        return explain(slow.iter_errors(instance))
+
+
 class Contract:
     version: str
     overlay: str | None
@@ -25,30 +296,180 @@ class Contract:
     stop_reasons: tuple[str, ...]
     error_types: dict[int, str]
 
+    def __init__(self, version: str, overlay: str | None, document: dict[str, Any]) -> None:
+        self.version = version
+        self.overlay = overlay
+        self.openapi = document
+        schemas = document["components"]["schemas"]
+        self.stop_reasons = tuple(schemas["StopReason"]["enum"])
+        statuses = schemas["ErrorType"].get("x-status-codes", {})
+        self.error_types = {int(code): str(kind) for code, kind in statuses.items()}
+        self._validators = _Validators(schemas)
+
     @classmethod
     def load(cls, version: str = "2023-06-01", overlay: str | None = None) -> Contract:
-        raise NotImplementedError
+        return _load(version, overlay)
+
+    @classmethod
+    def from_directory(cls, root: Path, version: str, overlay: str | None = None) -> Contract:
+        """A contract from another schemas/ directory (uncached), e.g. a test's broken copy."""
+        return cls(version, overlay, build_document(version, overlay, root))
+
+    def component_issues(self, component: str, body: Any) -> list[SchemaIssue]:
+        return self._validators.issues(component, body)
 
     def request_issues(self, body: Any, endpoint: str = "messages") -> list[SchemaIssue]:
-        raise NotImplementedError
+        if endpoint not in REQUEST_SCHEMAS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {list(REQUEST_SCHEMAS)}")
+        return self.component_issues(REQUEST_SCHEMAS[endpoint], body)
 
     def message_issues(self, body: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        return self.component_issues("Message", body)
 
     def event_issues(self, event: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        if not isinstance(event, dict):
+            return [SchemaIssue("(top level)", "must be of type object")]
+        kind = event.get("type")
+        if kind not in EVENT_SCHEMAS:
+            what = "is required" if kind is None else f"unknown event type {kind!r}"
+            return [SchemaIssue("type", f"{what}: must be one of {_one_of(list(EVENT_SCHEMAS))}")]
+        return self.component_issues(EVENT_SCHEMAS[kind], event)
 
     def error_issues(self, body: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        return self.component_issues("ErrorResponse", body)
 
     def count_tokens_issues(self, body: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        return self.component_issues("CountTokensResponse", body)
 
     def models_page_issues(self, body: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        return self.component_issues("ModelsPage", body)
 
     def model_info_issues(self, body: Any) -> list[SchemaIssue]:
-        raise NotImplementedError
+        return self.component_issues("ModelInfo", body)
 
     def extra_fields(self, body: Any, component: str = "Message") -> list[str]:
-        raise NotImplementedError
+        """Dotted paths of fields the schema does not document (responses tolerate them)."""
+        found: list[str] = []
+        self._extras(self._validators.schemas[component], body, [], found)
+        return found
+
+    def _deref(self, schema: Any) -> Any:
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self._validators.schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    def _extras(self, schema: Any, instance: Any, path: list[Any], found: list[str]) -> None:
+        schema = self._deref(schema)
+        if not isinstance(schema, dict):
+            return
+        union = schema.get("oneOf") or schema.get("anyOf")
+        if union:
+            branch = _pick_branch([self._deref(s) for s in union], instance)
+            if branch is not None:
+                self._extras(branch, instance, path, found)
+        props = schema.get("properties")
+        if isinstance(instance, dict) and isinstance(props, dict):
+            for key, value in instance.items():
+                if key in props:
+                    self._extras(props[key], value, [*path, key], found)
+                elif json_path([*path, key]) not in found:
+                    found.append(json_path([*path, key]))
+        elif isinstance(instance, list) and "items" in schema:
+            for i, item in enumerate(instance):
+                self._extras(schema["items"], item, [*path, i], found)
+
+
+JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+
+def _pick_branch(branches: list[Any], instance: Any) -> Any:
+    kind = JSON_TYPES.get(type(instance), "number")
+    for branch in branches:
+        if not isinstance(branch, dict):
+            continue
+        tag = branch.get("properties", {}).get("type", {})
+        if isinstance(instance, dict) and "const" in tag:
+            if tag["const"] == instance.get("type"):
+                return branch
+            continue
+        declared = branch.get("type")
+        declared = declared if isinstance(declared, list) else [declared]
+        if kind in declared or (kind == "object" and "properties" in branch):
+            return branch
+    return None
+
+
+@cache
+def _load(version: str, overlay: str | None) -> Contract:
+    return Contract(version, overlay, build_document(version, overlay))
+
+
+# ------------------------------------------------------------------ SOURCES.yaml hashes
+
+SOURCES = "SOURCES.yaml"
+
+
+def bundled_files(root: Path = SCHEMAS) -> list[Path]:
+    overlays = sorted((root / "overlays").glob("*.yaml"))
+    return [root / BASE_DOCUMENT, root / "versions.yaml", *overlays]
+
+
+def _listed_name(path: Path, root: Path) -> str:
+    return f"schemas/{path.relative_to(root).as_posix()}"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sources_problems(root: Path = SCHEMAS) -> list[str]:
+    """One line per bundled file whose SOURCES.yaml entry is missing or has a stale sha256."""
+    data = load_validated(root / SOURCES, "sources")
+    recorded = {doc["file"]: doc["sha256"] for doc in data["documents"]}
+    problems = []
+    for path in bundled_files(root):
+        name = _listed_name(path, root)
+        if name not in recorded:
+            problems.append(f"{name}: not listed in {SOURCES}")
+        elif recorded.pop(name) != _sha256(path):
+            problems.append(f"{name}: sha256 differs from {SOURCES} (edited without a refresh?)")
+    problems.extend(f"{name}: listed in {SOURCES} but missing" for name in recorded)
+    return problems
+
+
+def refresh_sources(root: Path = SCHEMAS) -> list[str]:
+    """Rewrite the sha256 of every listed file in place; returns the files whose hash changed."""
+    file = root / SOURCES
+    text = file.read_text(encoding="utf-8")
+    changed = []
+    for path in bundled_files(root):
+        name = _listed_name(path, root)
+        pattern = re.compile(rf"(file: {re.escape(name)}\n\s+sha256: )([0-9a-f]{{64}})")
+        match = pattern.search(text)
+        if match and match.group(2) != _sha256(path):
+            text = pattern.sub(lambda m, p=path: m.group(1) + _sha256(p), text)
+            changed.append(name)
+    file.write_text(text, encoding="utf-8")
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m msgconform.contract")
+    parser.add_argument("--refresh-sources", action="store_true", help="rewrite SOURCES.yaml hashes")
+    args = parser.parse_args(argv)
+    try:
+        if args.refresh_sources:
+            changed = refresh_sources()
+            print("\n".join(f"refreshed {name}" for name in changed) or "SOURCES.yaml up to date")
+        problems = sources_problems()
+        for version in load_yaml(SCHEMAS / "versions.yaml")["versions"]:
+            _load(version, None)
+    except ConfigError as exc:
+        print(exc.line(), file=sys.stderr)
+        return 2
+    print("\n".join(problems) or "contract OK", file=sys.stderr if problems else sys.stdout)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

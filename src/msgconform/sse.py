@@ -121,8 +121,16 @@ class SSEParser:
             comments = self._comments + comments
             self._comments = []
         frame = Frame(
-            self._count, event, "\n".join(data) if data else None, raw,
-            line_ending_of(text) if crlf else "LF", comments, at_s, complete, utf8_error, other,
+            self._count,
+            event,
+            "\n".join(data) if data else None,
+            raw,
+            line_ending_of(text) if crlf else "LF",
+            comments,
+            at_s,
+            complete,
+            utf8_error,
+            other,
         )
         self._count += 1
         return frame

@@ -100,14 +100,10 @@ def render(run: Run) -> str:
         "skipped": counts["SKIP"] + counts["XFAIL"],
         "time": f"{duration:.3f}",
     }
-    root = ET.Element("testsuites", name="msgconform", **{k: str(v) for k, v in stats.items()})
-    suite = ET.SubElement(
-        root,
-        "testsuite",
-        name=run.provider,
-        timestamp=run.header["started_at"].removesuffix("Z"),
-        **{k: str(v) for k, v in stats.items()},
-    )
+    attrs = {k: str(v) for k, v in stats.items()}
+    root = ET.Element("testsuites", {"name": "msgconform", **attrs})
+    started = str(run.header["started_at"]).removesuffix("Z")
+    suite = ET.SubElement(root, "testsuite", {"name": run.provider, "timestamp": started, **attrs})
     props = ET.SubElement(suite, "properties")
     for name in ("provider", "model", "msgconform_version", "suite_hash", "schema_hash"):
         ET.SubElement(props, "property", name=name, value=clean(run.header.get(name)))

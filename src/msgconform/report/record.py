@@ -31,7 +31,9 @@ LATEST = "latest"
 OUTCOMES = ("PASS", "FAIL", "NON-STRICT", "XFAIL", "XPASS", "SKIP", "ERROR")
 # The denominator of the pass rate: verdicts only. SKIP, XFAIL and ERROR say nothing either way.
 JUDGED = ("PASS", "FAIL", "NON-STRICT", "XPASS")
-PASS_RATE_RULE = "pass rate = PASS / (PASS + FAIL + NON-STRICT + XPASS); SKIP, XFAIL, ERROR excluded"
+PASS_RATE_RULE = (
+    "pass rate = PASS / (PASS + FAIL + NON-STRICT + XPASS); SKIP, XFAIL, ERROR excluded"
+)
 VERSIONED_PACKAGES = ("anthropic", "schemathesis", "httpx")
 
 
@@ -97,7 +99,8 @@ def results_path(path: Path) -> Path:
         path = path.parent / target / RESULTS
     if not path.is_file():
         raise ConfigError(display(path), "no run record here", f"a run directory or {RESULTS}")
-    return path
+    # Through `latest` to the stamped directory, so a run is always named by its stamp.
+    return path.resolve()
 
 
 def parse_line(path: Path, number: int, text: str) -> dict[str, Any]:
@@ -155,9 +158,7 @@ def compute_hashes(suites: Path = SUITES, schemas: Path = SCHEMAS) -> dict[str, 
     schemas/meta/ is excluded: it describes our own files, not the API."""
     clauses = schemas / "clauses.yaml"
     contract = [
-        p
-        for p in schemas.rglob("*")
-        if p != clauses and not p.is_relative_to(schemas / "meta")
+        p for p in schemas.rglob("*") if p != clauses and not p.is_relative_to(schemas / "meta")
     ]
     return {
         "suite_hash": tree_hash(suites.rglob("*"), suites),
@@ -269,6 +270,21 @@ class RunRecorder:
     def run_dir(self) -> Path:
         return self._run_dir
 
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
+        if self._file.closed:
+            return
+        if exc is None:
+            self.finish()
+        else:
+            self.finish(aborted=True, abort_reason=f"{kind.__name__ if kind else 'error'}: {exc}")
+
+    def close(self) -> None:
+        """Stop writing without a footer (what a killed run leaves behind)."""
+        self._file.close()
+
     def _write(self, record: Mapping[str, Any]) -> None:
         clean = self.redactor.value(record)
         self._file.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
@@ -308,7 +324,8 @@ class RunRecorder:
 
 def render_all(run: Run, out_dir: Path | None = None) -> list[Path]:
     """junit.xml, report.html and badge.svg beside the record (or in out_dir)."""
-    from msgconform.report import badge, html, junit  # noqa: PLC0415  (they import this module)
+    # Imported here because the view modules import this one.
+    from msgconform.report import badge, html, junit
 
     target = out_dir or run.run_dir
     written = [

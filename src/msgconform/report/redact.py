@@ -1,4 +1,4 @@
-"""Keeping keys out of everything msgconform writes: headers by name, and the key's value anywhere."""
+"""Keeping keys out of everything msgconform writes: headers by name, the key's value anywhere."""
 
 from __future__ import annotations
 

@@ -1,0 +1,353 @@
+"""Cassettes: a run's exchanges written to JSON Lines (`--record`), answered from it (`--replay`).
+
+File format (version 1), one JSON object per line:
+
+- line 1, the header: `{"kind": "cassette", "format": 1, "msgconform": <version>, "provider": …,
+  "base_url": …, "created_at": <UTC ISO time>}`.
+- then one line per exchange, in the order the answers arrived: `{"kind": "exchange", "seq": n,
+  "request": {"label", "method", "path" (relative to base_url), "headers", "json" | "raw_b64"},
+  "response": {"status", "headers", "chunks": [{"at_s", "b64", "redacted"?}], "truncated",
+  "ended", "error", "elapsed_s", "retries"}}`.
+
+Bodies are byte-exact (base64) with each read's arrival time, so SSE framing and timing replay as
+seen, except where a secret was found: redaction replaces it with `[REDACTED]`, which changes that
+chunk's byte count, and the chunk carries `"redacted": true`. Secret headers are redacted by name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from msgconform import __version__
+from msgconform.checks.base import TransportError
+from msgconform.client import Budget, StreamWatch
+from msgconform.datafiles import display
+from msgconform.errors import ConfigError
+from msgconform.exchange import Chunk, Exchange
+from msgconform.report.redact import Redactor
+
+FORMAT = 1
+MatchKey = tuple[str, str, str, str]
+
+
+class ExchangeSender(Protocol):
+    """What a Session needs from its client: HttpClient, RecordingClient and ReplayClient."""
+
+    base_url: str
+
+    def send(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        watch: Callable[[], StreamWatch] | None = None,
+        retry: bool = True,
+    ) -> Exchange: ...
+
+    def close(self) -> None: ...
+
+
+def match_key(
+    label: str, method: str, path: str, json_body: Any, raw_body: bytes | None
+) -> MatchKey:
+    """Headers are left out on purpose: auth values differ between nights and machines."""
+    if json_body is not None:
+        body = json.dumps(json_body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif raw_body is not None:
+        body = "raw:" + base64.b64encode(raw_body).decode("ascii")
+    else:
+        body = ""
+    return (method.upper(), path, label, body)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# ---- recording ---------------------------------------------------------------------------------
+
+
+class RecordingClient:
+    """Sends through `inner` and appends each exchange, redacted, to the cassette at `path`."""
+
+    def __init__(self, inner: Any, path: Path, redactor: Redactor, *, provider: str = "") -> None:
+        self.inner = inner
+        self.path = path
+        self.redactor = redactor
+        self.base_url: str = inner.base_url
+        self.budget: Budget | None = getattr(inner, "budget", None)
+        self._lock = threading.Lock()
+        self._seq = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("w", encoding="utf-8")
+        self._write(self._header(provider))
+
+    def _header(self, provider: str) -> dict[str, Any]:
+        return {
+            "kind": "cassette",
+            "format": FORMAT,
+            "msgconform": __version__,
+            "provider": provider,
+            "base_url": self.redactor.text(self.base_url),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _write(self, record: Mapping[str, Any]) -> None:
+        self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+    def send(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        watch: Callable[[], StreamWatch] | None = None,
+        retry: bool = True,
+    ) -> Exchange:
+        exchange: Exchange = self.inner.send(
+            label,
+            method,
+            path,
+            headers=headers,
+            json_body=json_body,
+            raw_body=raw_body,
+            watch=watch,
+            retry=retry,
+        )
+        request = self._request(exchange, path, json_body, raw_body)
+        response = self._response(exchange)
+        with self._lock:
+            self._seq += 1
+            self._write(
+                {"kind": "exchange", "seq": self._seq, "request": request, "response": response}
+            )
+        return exchange
+
+    def _request(
+        self, exchange: Exchange, path: str, json_body: Any, raw_body: bytes | None
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "label": exchange.label,
+            "method": exchange.method,
+            "path": path,
+            "headers": self.redactor.headers(exchange.request_headers),
+        }
+        if json_body is not None:
+            request["json"] = self.redactor.value(json_body)
+        elif raw_body is not None:
+            request["raw_b64"] = b64(self.redactor.raw(raw_body))
+        return request
+
+    def _response(self, exchange: Exchange) -> dict[str, Any]:
+        return {
+            "status": exchange.status,
+            "headers": self.redactor.headers(exchange.response_headers),
+            "chunks": self._chunks(exchange.chunks),
+            "truncated": exchange.truncated,
+            "ended": exchange.ended,
+            "error": self.redactor.text(exchange.error) if exchange.error else None,
+            "elapsed_s": exchange.elapsed_s,
+            "retries": exchange.retries,
+        }
+
+    def _chunks(self, chunks: list[Chunk]) -> list[dict[str, Any]]:
+        cleaned = [self.redactor.raw(c.data) for c in chunks]
+        joined = b"".join(cleaned)
+        if self.redactor.raw(joined) != joined:
+            # A secret straddles two reads: merge them so it cannot survive split in half.
+            last = chunks[-1].at_s
+            return [{"at_s": last, "b64": b64(self.redactor.raw(joined)), "redacted": True}]
+        out: list[dict[str, Any]] = []
+        for chunk, data in zip(chunks, cleaned, strict=True):
+            entry: dict[str, Any] = {"at_s": chunk.at_s, "b64": b64(data)}
+            if data != chunk.data:
+                entry["redacted"] = True
+            out.append(entry)
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.close()
+        self.inner.close()
+
+
+# ---- loading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded exchange, decoded; `exchange()` gives a fresh copy each time it is replayed."""
+
+    line: int
+    key: MatchKey
+    request: dict[str, Any]
+    response: dict[str, Any]
+    chunks: tuple[Chunk, ...]
+
+    def exchange(self, base_url: str, json_body: Any, raw_body: bytes | None) -> Exchange:
+        req, resp = self.request, self.response
+        return Exchange(
+            label=req["label"],
+            method=req["method"],
+            url=base_url + req["path"],
+            request_headers=dict(req["headers"]),
+            request_body=json_body,
+            raw_request_body=raw_body,
+            status=resp["status"],
+            response_headers=dict(resp["headers"]),
+            chunks=[Chunk(c.at_s, c.data) for c in self.chunks],
+            truncated=bool(resp.get("truncated", False)),
+            ended=resp["ended"],
+            error=resp.get("error"),
+            elapsed_s=float(resp.get("elapsed_s", 0.0)),
+            retries=int(resp.get("retries", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Cassette:
+    path: Path
+    header: dict[str, Any]
+    entries: tuple[Recorded, ...]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.header.get("base_url") or "")
+
+
+def load_cassette(path: Path) -> Cassette:
+    """Read and check a cassette; any problem is one ConfigError naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(display(path), "no such cassette", "a file written by --record") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(display(path), f"cannot read cassette: {exc}") from None
+    records = [(n, _parse(path, n, text)) for n, text in enumerate(lines, 1) if text.strip()]
+    if not records or records[0][1].get("kind") != "cassette":
+        raise ConfigError(f"{display(path)}:1", "no cassette header", '{"kind": "cassette", …}')
+    header = records[0][1]
+    if header.get("format") != FORMAT:
+        raise ConfigError(
+            f"{display(path)}:1", f"cassette format {header.get('format')!r}", f"format {FORMAT}"
+        )
+    entries = tuple(_entry(path, n, record) for n, record in records[1:])
+    return Cassette(path, header, entries)
+
+
+def _parse(path: Path, number: int, text: str) -> dict[str, Any]:
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{display(path)}:{number}", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise ConfigError(f"{display(path)}:{number}", "not a JSON object")
+    return record
+
+
+def _entry(path: Path, number: int, record: dict[str, Any]) -> Recorded:
+    where = f"{display(path)}:{number}"
+    try:
+        req, resp = record["request"], record["response"]
+        raw = base64.b64decode(req["raw_b64"], validate=True) if "raw_b64" in req else None
+        key = match_key(req["label"], req["method"], req["path"], req.get("json"), raw)
+        chunks = tuple(
+            Chunk(float(c["at_s"]), base64.b64decode(c["b64"], validate=True))
+            for c in resp["chunks"]
+        )
+        # Checked here, so a bad cassette fails on load with its line number, not mid-replay.
+        missing = [n for n in ("status", "ended") if n not in resp]
+        if missing:
+            raise KeyError(missing[0])
+        if not isinstance(req["headers"], dict) or not isinstance(resp["headers"], dict):
+            raise TypeError("headers must be objects")
+    except KeyError as exc:
+        raise ConfigError(where, f"exchange without {exc.args[0]!r}") from None
+    except (TypeError, ValueError, binascii.Error, AttributeError) as exc:
+        raise ConfigError(where, f"malformed exchange ({exc})") from None
+    return Recorded(number, key, req, resp, chunks)
+
+
+# ---- replaying ---------------------------------------------------------------------------------
+
+
+class ReplayClient:
+    """Answers each request from a cassette, in recording order per (method, path, label, body)."""
+
+    def __init__(self, path: Path, *, timing: bool = False, budget: Budget | None = None) -> None:
+        self.cassette = load_cassette(path)
+        self.base_url = self.cassette.base_url
+        self.timing = timing
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._queues: dict[MatchKey, deque[Recorded]] = defaultdict(deque)
+        for entry in self.cassette.entries:
+            self._queues[entry.key].append(entry)
+        self._served: dict[MatchKey, int] = defaultdict(int)
+
+    def send(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        watch: Callable[[], StreamWatch] | None = None,
+        retry: bool = True,
+    ) -> Exchange:
+        if self.budget is not None:
+            self.budget.take_request()  # the same budget stops a replayed run at the same place
+        if raw_body is None and json_body is not None:
+            raw_body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+        recorded = self._next(match_key(label, method, path, json_body, raw_body))
+        exchange = recorded.exchange(self.base_url, json_body, raw_body)
+        self._play(exchange, watch() if watch else None)
+        return exchange
+
+    def _next(self, key: MatchKey) -> Recorded:
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue:
+                self._served[key] += 1
+                return queue.popleft()
+            served = self._served[key]
+        method, path, label, _ = key
+        name = self.cassette.path.name
+        if served:
+            raise TransportError(
+                f"replay: {method} {path} [{label}] was recorded {served} time(s) in {name};"
+                f" this is call {served + 1}"
+            )
+        raise TransportError(f"replay: {method} {path} [{label}] with this body is not in {name}")
+
+    def _play(self, exchange: Exchange, watch: StreamWatch | None) -> None:
+        start = time.monotonic()
+        for chunk in exchange.chunks:
+            if self.timing and (wait := chunk.at_s - (time.monotonic() - start)) > 0:
+                time.sleep(wait)
+            if watch is not None:
+                watch.feed(chunk.data)
+
+    def close(self) -> None:
+        """Nothing to release; present so a Session can close any client alike."""

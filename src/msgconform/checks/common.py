@@ -1,0 +1,175 @@
+"""What the request/response checks share: reading a body safely, picking exchanges, parameters.
+
+Every helper here turns a garbage response into a ConformanceFailure with evidence, never an
+exception of another kind: checks call them first and then read fields without fear.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeGuard
+
+from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure, fail
+from msgconform.errors import ConfigError
+from msgconform.exchange import Exchange
+
+JsonObject = dict[str, Any]
+EXCERPT_CHARS = 120
+
+
+def cited(check_name: str, clause: str | None) -> str:
+    """The clause a case says this check enforces; the check's first clause by default."""
+    registered = REGISTRY[check_name].clauses
+    if clause is None:
+        return registered[0]
+    if clause not in registered:
+        raise ConfigError(
+            f"check {check_name}", f"clause {clause} is not one it cites", ", ".join(registered)
+        )
+    return clause
+
+
+def excerpt(exchange: Exchange, limit: int = EXCERPT_CHARS) -> str:
+    """A short, exact view of a body: says empty, invalid UTF-8, or quotes its start."""
+    body = exchange.body
+    if not body:
+        return "empty body"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {exc.start}: {body[:40]!r}"
+    shown = json.dumps(text[:limit], ensure_ascii=False)
+    return shown + (f"… ({len(body)} bytes)" if len(text) > limit else "")
+
+
+def describe(exchange: Exchange) -> str:
+    """Status, content type and a body excerpt: the evidence of a response we cannot read."""
+    kind = exchange.content_type or "no content-type"
+    reading = f", ended {exchange.ended}" if exchange.ended != "eof" else ""
+    return f"status {exchange.status}, {kind}{reading}, {excerpt(exchange)}"
+
+
+def json_object(exchange: Exchange, clause: str, what: str = "a JSON object") -> JsonObject:
+    data = exchange.json()
+    if isinstance(data, dict):
+        return data
+    if data is None and not _is_json_null(exchange):
+        raise fail(clause, what, f"not JSON: {describe(exchange)}", exchange)
+    kind = type(data).__name__ if data is not None else "null"
+    raise fail(clause, what, f"JSON {kind} instead of an object: {excerpt(exchange)}", exchange)
+
+
+def _is_json_null(exchange: Exchange) -> bool:
+    return exchange.body.strip() == b"null"
+
+
+def pick(ctx: CaseContext, label: str | None, clause: str) -> Exchange:
+    """The exchange a case names, or the probe's first; a missing one fails with what exists."""
+    if not ctx.exchanges:
+        raise fail(clause, "an exchange to judge", "the probe made no request")
+    if label is None:
+        return ctx.main
+    if label not in ctx.exchanges:
+        made = ", ".join(ctx.exchanges) or "none"
+        raise fail(clause, f"an exchange labelled {label!r}", f"only {made}")
+    return ctx.exchanges[label]
+
+
+def selected(ctx: CaseContext, label: str | None, clause: str) -> list[Exchange]:
+    """One named exchange, or every exchange the probe made."""
+    if label is not None:
+        return [pick(ctx, label, clause)]
+    return list(ctx.exchanges.values())
+
+
+def message_body(ctx: CaseContext, clause: str, label: str | None = None) -> tuple[Exchange, Any]:
+    """The Message of a 200 response; any other answer fails the calling check's clause."""
+    exchange = pick(ctx, label, clause)
+    if exchange.status != 200:
+        raise fail(clause, "status 200 with a Message", f"{describe(exchange)}", exchange)
+    return exchange, json_object(exchange, clause, "a Message (JSON object)")
+
+
+def request_of(ctx: CaseContext, exchange: Exchange) -> Mapping[str, Any]:
+    body = exchange.request_body
+    return body if isinstance(body, Mapping) else ctx.request
+
+
+def blocks(message: Mapping[str, Any]) -> list[Any]:
+    content = message.get("content")
+    return content if isinstance(content, list) else []
+
+
+def typed_blocks(message: Mapping[str, Any], kind: str) -> list[JsonObject]:
+    return [b for b in blocks(message) if isinstance(b, dict) and b.get("type") == kind]
+
+
+def text_of(message: Mapping[str, Any]) -> str:
+    return "".join(str(b.get("text", "")) for b in typed_blocks(message, "text"))
+
+
+def is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def statuses(ctx: CaseContext, spec: Any) -> frozenset[int]:
+    """A case's status expectation: an int, a list, "client_error" (the profile's) or "4xx"."""
+    if spec == "client_error":
+        return frozenset(int(s) for s in ctx.profile.contract.get("client_error_statuses", [400]))
+    if spec == "4xx":
+        return frozenset(range(400, 500))
+    if isinstance(spec, int):
+        return frozenset({spec})
+    if isinstance(spec, list) and all(isinstance(s, int) for s in spec):
+        return frozenset(spec)
+    raise ConfigError("check parameter status", f"unusable value {spec!r}", 'int, list, "4xx"')
+
+
+def error_fields(exchange: Exchange) -> tuple[Any, Any]:
+    """(error.type, error.message) of an error body, None where absent or unreadable."""
+    data = exchange.json()
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    return error.get("type"), error.get("message")
+
+
+def error_summary(exchange: Exchange) -> str:
+    kind, message = error_fields(exchange)
+    if isinstance(message, str):
+        return f"status {exchange.status} {kind}: {message[:EXCERPT_CHARS]}"
+    return describe(exchange)
+
+
+def names_field(message: str, name: str) -> bool:
+    """Whether an error message names a field path, in dotted or bracketed form."""
+    dotted = re.sub(r"\[(\d+)\]", r".\1", message).lower()
+    return name.lower() in dotted
+
+
+def sse_events(exchange: Exchange) -> list[JsonObject]:
+    """The JSON objects of an SSE body's data lines (unparseable frames are left out)."""
+    events: list[JsonObject] = []
+    text = exchange.body.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    for frame in re.split(r"\n\n+", text):
+        data = "\n".join(
+            line[5:].removeprefix(" ") for line in frame.split("\n") if line.startswith("data:")
+        )
+        try:
+            parsed = json.loads(data) if data else None
+        except json.JSONDecodeError:
+            continue
+        if isinstance(parsed, dict):
+            events.append(parsed)
+    return events
+
+
+def first_failure(attempts: Iterable[ConformanceFailure | None]) -> ConformanceFailure | None:
+    return next((a for a in attempts if a is not None), None)

@@ -1,0 +1,172 @@
+"""Checks on error responses: the envelope, status and type, and the headers that go with them."""
+
+from __future__ import annotations
+
+import email.utils
+from typing import Any
+
+from msgconform.checks.base import CaseContext, check, fail
+from msgconform.checks.common import (
+    cited,
+    error_fields,
+    error_summary,
+    json_object,
+    names_field,
+    selected,
+    short,
+    statuses,
+)
+from msgconform.exchange import Exchange
+
+OPENAI_SHAPE = "an OpenAI-style error: the SDK raises with no error type"
+
+
+def error_exchanges(ctx: CaseContext, label: str | None, clause: str) -> list[Exchange]:
+    """The error responses to judge; none at all fails (a check of errors needs one)."""
+    chosen = selected(ctx, label, clause)
+    errors = [e for e in chosen if e.status is not None and e.status >= 400]
+    if not errors:
+        seen = ", ".join(f"{e.label}: {e.status}" for e in chosen) or "no exchange"
+        raise fail(clause, "an error response (status >= 400)", seen)
+    return errors
+
+
+@check("error_envelope", "ERR-001")
+def error_envelope(ctx: CaseContext, label: str | None = None) -> None:
+    """Every error body is {type: "error", error: {type: str, message: str}}.
+
+    Clauses: ERR-001"""
+    for exchange in error_exchanges(ctx, label, "ERR-001"):
+        body = json_object(exchange, "ERR-001", "an error envelope (JSON object)")
+        error = body.get("error")
+        if body.get("type") == "error" and well_formed(error):
+            continue
+        symptom = OPENAI_SHAPE if isinstance(error, dict) and "code" in error else None
+        raise fail(
+            "ERR-001",
+            '{"type":"error","error":{"type":str,"message":str}}',
+            f"status {exchange.status}: {short(body, 120)}",
+            exchange,
+            symptom=symptom,
+        )
+
+
+def well_formed(error: Any) -> bool:
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+        and isinstance(error.get("message"), str)
+    )
+
+
+def expected_type(ctx: CaseContext, status: int) -> tuple[str, ...]:
+    mapped = ctx.contract.error_types.get(status)
+    if mapped:
+        return (mapped,)
+    # Upstream uses invalid_request_error for the 4xx statuses its table does not list.
+    return ("invalid_request_error",) if status < 500 else tuple(ctx.contract.error_types.values())
+
+
+@check("error_status_matches_type", "ERR-002")
+def error_status_matches_type(ctx: CaseContext, label: str | None = None) -> None:
+    """The HTTP status matches error.type (400 invalid_request_error, 401 authentication_error…).
+
+    Clauses: ERR-002"""
+    for exchange in error_exchanges(ctx, label, "ERR-002"):
+        kind, _ = error_fields(exchange)
+        wanted = expected_type(ctx, int(exchange.status or 0))
+        if kind not in wanted:
+            actual = f"status {exchange.status} with error.type={short(kind)}"
+            raise fail("ERR-002", " or ".join(wanted), actual, exchange)
+
+
+@check("error_not_5xx", "ERR-003", "HDR-006")
+def error_not_5xx(ctx: CaseContext, clause: str | None = None, label: str | None = None) -> None:
+    """A client mistake (or an unknown header) is never answered with a 5xx.
+
+    Clauses: ERR-003, HDR-006"""
+    clause = cited("error_not_5xx", clause)
+    for exchange in selected(ctx, label, clause):
+        if exchange.status is not None and exchange.status >= 500:
+            symptom = "the SDK retries a request that can never succeed"
+            raise fail(
+                clause, "a status below 500", error_summary(exchange), exchange, symptom=symptom
+            )
+
+
+@check("rate_limit_retry_after", "ERR-004")
+def rate_limit_retry_after(ctx: CaseContext, label: str | None = None) -> None:
+    """A 429 carries a usable retry-after header.
+
+    Clauses: ERR-004"""
+    for exchange in error_exchanges(ctx, label, "ERR-004"):
+        if exchange.status != 429:
+            raise fail("ERR-004", "status 429", error_summary(exchange), exchange)
+        value = exchange.response_headers.get("retry-after")
+        if value is None or not retry_after_usable(value):
+            shown = "absent" if value is None else short(value)
+            symptom = "clients back off blindly"
+            raise fail(
+                "ERR-004", "retry-after: seconds or an HTTP date", shown, exchange, symptom=symptom
+            )
+
+
+def retry_after_usable(value: str) -> bool:
+    if value.strip().isdigit():
+        return True
+    try:
+        return email.utils.parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+REJECTED_WITH_CLAUSES = (
+    "REQ-014", "REQ-012", "REQ-013", "REQ-015", "HDR-002", "HDR-003", "ERR-003", "ERR-004",
+    "ERR-006", "ERR-007", "ERR-008", "ENDP-002", "ENDP-004",
+)  # fmt: skip
+
+
+@check("rejected_with", *REJECTED_WITH_CLAUSES)
+def rejected_with(
+    ctx: CaseContext,
+    clause: str | None = None,
+    status: Any = "client_error",
+    type: str | None = None,  # the case data's own word
+    names: str | list[str] | None = None,
+    label: str | None = None,
+) -> None:
+    """The request is refused with the status, error.type and field name the case expects.
+
+    Clauses: REQ-014, REQ-012, REQ-013, REQ-015, HDR-002, HDR-003, ERR-003, ERR-004, ERR-006,
+    ERR-007, ERR-008, ENDP-002, ENDP-004"""
+    clause = cited("rejected_with", clause)
+    allowed = statuses(ctx, status)
+    for exchange in selected(ctx, label, clause):
+        if exchange.status not in allowed:
+            symptom = "a mistaken request is served" if (exchange.status or 0) < 300 else None
+            expected = f"status {' or '.join(str(s) for s in sorted(allowed)[:4])}"
+            raise fail(clause, expected, error_summary(exchange), exchange, symptom=symptom)
+        kind, message = error_fields(exchange)
+        if type is not None and kind != type:
+            raise fail(clause, f"error.type={type}", error_summary(exchange), exchange)
+        wanted = [names] if isinstance(names, str) else list(names or [])
+        if wanted and not any(isinstance(message, str) and names_field(message, n) for n in wanted):
+            raise fail(
+                clause, f"a message naming {' or '.join(wanted)}", error_summary(exchange), exchange
+            )
+
+
+@check("request_id_present", "HDR-005")
+def request_id_present(ctx: CaseContext, label: str | None = None) -> None:
+    """Every response carries a request-id header.
+
+    Clauses: HDR-005"""
+    for exchange in selected(ctx, label, "HDR-005"):
+        # The SDK reads request-id only; x-request-id is noted but does not count.
+        if exchange.status is not None and not exchange.response_headers.get("request-id"):
+            other = exchange.response_headers.get("x-request-id")
+            actual = f"status {exchange.status} without request-id" + (
+                f" (x-request-id {short(other)})" if other else ""
+            )
+            symptom = "the SDK's request_id is None: no id to quote to support"
+            raise fail("HDR-005", "a request-id header", actual, exchange, symptom=symptom)

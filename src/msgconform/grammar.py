@@ -1,0 +1,479 @@
+"""The Messages stream grammar as a state machine fed one frame at a time.
+
+    stream := message_start (ping | block)* message_delta+ message_stop     (or an error anywhere)
+    block  := content_block_start content_block_delta* content_block_stop  (index i)
+
+It works on a partial transcript (a stream cut by a deadline is judged up to where it stopped) and
+accumulates the final message the way the official SDK does, for the stream/JSON parity check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from msgconform.sse import DONE, Frame
+
+NO_START = "Stream completed without receiving message_start event"
+NOT_FOUND = "Content block not found"
+MISMATCH = "Mismatched content block type"
+FALLBACK = "Streaming fallback triggered"
+
+# Which block types each delta may extend (SDK accumulate_event). Unknown deltas are let through:
+# the docs ask clients to tolerate new types, and the per-event schema judges them.
+DELTA_BLOCKS: dict[str, tuple[str, ...]] = {
+    "text_delta": ("text",),
+    "citations_delta": ("text",),
+    "input_json_delta": ("tool_use", "server_tool_use"),
+    "thinking_delta": ("thinking",),
+    "signature_delta": ("thinking",),
+}
+JSON_BLOCKS = ("tool_use", "server_tool_use")
+USAGE_OVERWRITTEN = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "server_tool_use",
+)
+
+EventIssues = Callable[[Any], Iterable[object]]
+
+
+@dataclass(frozen=True)
+class Violation:
+    clause: str
+    event_index: int | None
+    expected: str
+    actual: str
+    symptom: str | None = None
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    content: dict[str, Any]
+    closed: bool = False
+    json_parts: list[str] = field(default_factory=list)
+    signed: bool = False
+
+
+@dataclass
+class StreamGrammar:
+    """Feed frames in order, then call finish(); read `violations` and `message`."""
+
+    stop_reasons: Collection[str] | None = None
+    named_events: bool = True
+    done_sentinel: bool = False
+    event_issues: EventIssues | None = None
+    violations: list[Violation] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    message: dict[str, Any] | None = None
+    terminal: str | None = None  # "message_stop", "error" or "[DONE]"
+    error_event: dict[str, Any] | None = None
+    blocks: dict[int, Block] = field(default_factory=dict)
+    schema_checked: bool = True
+    _open: int | None = None
+    _deltas: int = 0
+    _start_tokens: int | None = None
+    _last_tokens: int | None = None
+    _start_missing_told: bool = False
+
+    def violate(
+        self, clause: str, index: int | None, expected: str, actual: str, symptom: str | None = None
+    ) -> None:
+        self.violations.append(Violation(clause, index, expected, actual, symptom))
+
+    def feed(self, frame: Frame) -> None:
+        self.frames.append(frame)
+        i = frame.index
+        if not frame.complete:
+            self.violate(
+                "STREAM-012",
+                i,
+                "the last frame ended by a blank line",
+                "the stream ends mid-frame (clients drop this frame)",
+            )
+        if frame.utf8_error:
+            self.violate("STREAM-004", i, "valid UTF-8", frame.utf8_error)
+        if frame.data is None:
+            self.violate(
+                "STREAM-004", i, "a data: line", f"a frame without data: {frame.text(80)!r}"
+            )
+            return
+        if frame.data == DONE:
+            self._done(i)
+            return
+        payload = self._payload(frame)
+        if payload is None:
+            return
+        kind = payload.get("type")
+        self._check_name(frame, kind)
+        if self.terminal is not None:
+            self.violate("STREAM-012", i, f"nothing after {self.terminal}", f"a {kind} event")
+            return
+        self._check_schema(i, payload)
+        if self.message is None and kind not in ("message_start", "error"):
+            self._missing_start(i, str(kind))
+        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is not None:
+            handler(self, i, payload)
+
+    def _payload(self, frame: Frame) -> dict[str, Any] | None:
+        try:
+            payload = json.loads(frame.data or "")
+        except ValueError as exc:
+            self.violate(
+                "STREAM-004", frame.index, "data that is JSON", f"{exc}: {frame.text(120)!r}"
+            )
+            return None
+        if not isinstance(payload, dict):
+            self.violate("STREAM-004", frame.index, "a JSON object", frame.text(80))
+            return None
+        return payload
+
+    def _check_name(self, frame: Frame, kind: Any) -> None:
+        if frame.event is None:
+            if self.named_events:
+                self.violate(
+                    "STREAM-002",
+                    frame.index,
+                    f"an event: {kind} line",
+                    "a data-only frame (the SDK skips it)",
+                    FALLBACK,
+                )
+        elif frame.event != kind:
+            self.violate(
+                "STREAM-002", frame.index, f"event: {kind} (the data.type)", f"event: {frame.event}"
+            )
+
+    def _check_schema(self, i: int, payload: dict[str, Any]) -> None:
+        if self.event_issues is None or not self.schema_checked:
+            return
+        try:
+            issues = list(self.event_issues(payload))
+        except NotImplementedError:  # contract not available: STREAM-015 reports "not checked"
+            self.schema_checked = False
+            return
+        if issues:
+            shown = "; ".join(str(x) for x in issues[:3])
+            self.violate(
+                "STREAM-015", i, f"a {payload.get('type')} event valid for its schema", shown
+            )
+
+    def _missing_start(self, i: int, kind: str) -> None:
+        if not self._start_missing_told:
+            self._start_missing_told = True
+            self.violate(
+                "STREAM-005", i, "message_start as the first event", f"{kind} first", NO_START
+            )
+
+    def _done(self, i: int) -> None:
+        if not self.done_sentinel:
+            self.violate("STREAM-003", i, "no data: [DONE] (removed in 2023-06-01)", "data: [DONE]")
+        elif self.terminal == "message_stop":
+            self.terminal = DONE
+        else:
+            after = self.terminal or "message_stop missing"
+            self.violate(
+                "STREAM-012",
+                i,
+                "[DONE] only right after message_stop",
+                f"[DONE] with terminal {after}",
+            )
+
+    def finish(self) -> StreamGrammar:
+        if self.terminal is None:
+            last = self.frames[-1].index if self.frames else None
+            if self.message is None and not self._start_missing_told:
+                self._missing_start(0, "nothing")
+            seen = f"ended after event {last}" if last is not None else "no events at all"
+            self.violate("STREAM-012", last, "message_stop as the last event", seen)
+            self.violate(
+                "ERR-005",
+                last,
+                "message_stop, or an event: error frame",
+                f"{seen}: a silent truncation",
+            )
+        for block in self.blocks.values():
+            if not block.closed and block.type in JSON_BLOCKS:
+                block.content["input"] = parse_object("".join(block.json_parts))
+        return self
+
+    def on_message_start(self, i: int, payload: dict[str, Any]) -> None:
+        if self.message is not None:
+            self.violate("STREAM-005", i, "exactly one message_start", "a second message_start")
+            return
+        message = payload.get("message")
+        problems = message_start_problems(message)
+        if problems:
+            self.violate(
+                "STREAM-005",
+                i,
+                "message_start with " + ", ".join(problems),
+                json.dumps(message)[:200],
+            )
+        self.message = dict(message) if isinstance(message, dict) else {}
+        self.message["content"] = []
+        usage = self.message.get("usage")
+        self.message["usage"] = dict(usage) if isinstance(usage, dict) else {}
+        tokens = self.message["usage"].get("output_tokens")
+        self._start_tokens = tokens if isinstance(tokens, int) else None
+
+    def on_block_start(self, i: int, payload: dict[str, Any]) -> None:
+        index, content = payload.get("index"), payload.get("content_block")
+        if self._deltas:
+            self.violate(
+                "STREAM-011",
+                i,
+                "no content block after message_delta",
+                f"content_block_start {index}",
+            )
+        if not isinstance(index, int) or not isinstance(content, dict):
+            self.violate(
+                "STREAM-006", i, "an integer index and a content_block", str(payload)[:120]
+            )
+            return
+        if index in self.blocks:
+            self.violate("STREAM-006", i, f"block {index} started once", "a second start")
+            return
+        if index != len(self.blocks):
+            self.violate(
+                "STREAM-006", i, f"index {len(self.blocks)} (contiguous from 0)", f"index {index}"
+            )
+        if self._open is not None:
+            self.violate(
+                "STREAM-006",
+                i,
+                f"block {self._open} stopped before {index} starts",
+                "overlapping blocks",
+            )
+        kind = str(content.get("type"))
+        if kind in JSON_BLOCKS and content.get("input") != {}:
+            self.violate(
+                "STREAM-009",
+                i,
+                f"{kind} starting with input {{}}",
+                f"input {json.dumps(content.get('input'))[:80]}",
+            )
+        block = Block(kind, dict(content))
+        self.blocks[index] = block
+        self._open = index
+        if self.message is not None:
+            self.message["content"].append(block.content)
+
+    def _block(self, i: int, payload: dict[str, Any], what: str) -> Block | None:
+        index = payload.get("index")
+        block = self.blocks.get(index) if isinstance(index, int) else None
+        if block is None or block.closed:
+            state = "never started" if block is None else "already stopped"
+            self.violate(
+                "STREAM-007",
+                i,
+                f"{what} only for a started, open block",
+                f"{what} for index {index} ({state})",
+                NOT_FOUND,
+            )
+            return None
+        return block
+
+    def on_block_delta(self, i: int, payload: dict[str, Any]) -> None:
+        block = self._block(i, payload, "content_block_delta")
+        delta = payload.get("delta")
+        if block is None or not isinstance(delta, dict):
+            return
+        kind = delta.get("type")
+        allowed = DELTA_BLOCKS.get(kind) if isinstance(kind, str) else None
+        if allowed is None:
+            return
+        if block.type not in allowed:
+            self.violate(
+                "STREAM-008",
+                i,
+                f"{kind} only in a {' or '.join(allowed)} block",
+                f"{kind} in a {block.type} block",
+                MISMATCH,
+            )
+            return
+        apply_delta(self, i, block, str(kind), delta)
+
+    def on_block_stop(self, i: int, payload: dict[str, Any]) -> None:
+        block = self._block(i, payload, "content_block_stop")
+        if block is None:
+            return
+        block.closed = True
+        self._open = None
+        if block.type in JSON_BLOCKS:
+            text = "".join(block.json_parts)
+            parsed = parse_object(text)
+            if parsed is None:
+                self.violate(
+                    "STREAM-009", i, "partial_json pieces that form a JSON object", repr(text[:120])
+                )
+            else:
+                block.content["input"] = parsed
+        if block.type == "thinking" and not block.signed:
+            self.violate(
+                "STREAM-010",
+                i,
+                "a signature_delta before the thinking block stops",
+                "content_block_stop with no signature",
+            )
+
+    def on_message_delta(self, i: int, payload: dict[str, Any]) -> None:
+        if self._open is not None:
+            self.violate(
+                "STREAM-006",
+                i,
+                f"block {self._open} stopped before message_delta",
+                "message_delta with a block open",
+            )
+        self._deltas += 1
+        delta = payload.get("delta")
+        delta = delta if isinstance(delta, dict) else {}
+        reason = delta.get("stop_reason")
+        if self.stop_reasons is not None and reason not in self.stop_reasons:
+            self.violate(
+                "STREAM-011",
+                i,
+                "stop_reason in " + ", ".join(self.stop_reasons),
+                f"stop_reason {reason!r}",
+            )
+        usage = payload.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        self._check_tokens(i, usage.get("output_tokens"))
+        if self.message is not None:
+            accumulate_delta(self.message, delta, usage)
+
+    def _check_tokens(self, i: int, tokens: Any) -> None:
+        if not isinstance(tokens, int) or isinstance(tokens, bool):
+            self.violate("STREAM-011", i, "usage.output_tokens, an integer", f"{tokens!r}")
+            return
+        floor = self._last_tokens if self._last_tokens is not None else self._start_tokens
+        if floor is not None and tokens < floor:
+            where = (
+                "the previous message_delta" if self._last_tokens is not None else "message_start"
+            )
+            self.violate(
+                "USAGE-003",
+                i,
+                f"output_tokens >= {floor} (cumulative, from {where})",
+                f"output_tokens {tokens}",
+            )
+        self._last_tokens = tokens
+
+    def on_message_stop(self, i: int, payload: dict[str, Any]) -> None:
+        if self._open is not None:
+            self.violate(
+                "STREAM-006",
+                i,
+                f"block {self._open} stopped before message_stop",
+                "message_stop with a block open",
+            )
+        if not self._deltas:
+            self.violate("STREAM-011", i, "a message_delta before message_stop", "none")
+        self.terminal = "message_stop"
+
+    def on_error(self, i: int, payload: dict[str, Any]) -> None:
+        self.terminal = "error"
+        self.error_event = payload
+        error = payload.get("error")
+        if not (
+            isinstance(error, dict)
+            and isinstance(error.get("type"), str)
+            and isinstance(error.get("message"), str)
+        ):
+            self.violate("ERR-005", i, "error: {type, message}", json.dumps(payload)[:160])
+
+
+def apply_delta(
+    grammar: StreamGrammar, i: int, block: Block, kind: str, delta: dict[str, Any]
+) -> None:
+    content = block.content
+    if kind == "text_delta":
+        content["text"] = str(content.get("text") or "") + str(delta.get("text", ""))
+    elif kind == "input_json_delta":
+        piece = delta.get("partial_json")
+        if not isinstance(piece, str):
+            grammar.violate("STREAM-009", i, "partial_json, a string", repr(piece)[:80])
+        else:
+            block.json_parts.append(piece)
+    elif kind == "thinking_delta":
+        content["thinking"] = str(content.get("thinking") or "") + str(delta.get("thinking", ""))
+    elif kind == "signature_delta":
+        block.signed = True
+        content["signature"] = delta.get("signature")
+    elif kind == "citations_delta":
+        content["citations"] = [*(content.get("citations") or []), delta.get("citation")]
+
+
+def accumulate_delta(message: dict[str, Any], delta: dict[str, Any], usage: dict[str, Any]) -> None:
+    """As the SDK does: stop fields overwritten, output_tokens set (cumulative), never summed."""
+    message["stop_reason"] = delta.get("stop_reason")
+    message["stop_sequence"] = delta.get("stop_sequence")
+    if "stop_details" in delta:
+        message["stop_details"] = delta["stop_details"]
+    total = message["usage"]
+    total["output_tokens"] = usage.get("output_tokens")
+    for name in USAGE_OVERWRITTEN:
+        if usage.get(name) is not None:
+            total[name] = usage[name]
+
+
+def message_start_problems(message: Any) -> list[str]:
+    if not isinstance(message, dict):
+        return ["a message object"]
+    wanted = {
+        "id": isinstance(message.get("id"), str),
+        "type message": message.get("type") == "message",
+        "role assistant": message.get("role") == "assistant",
+        "empty content": message.get("content") == [],
+        "model": isinstance(message.get("model"), str),
+        "stop_reason null": "stop_reason" in message and message["stop_reason"] is None,
+        "usage.input_tokens": isinstance((message.get("usage") or {}).get("input_tokens"), int),
+    }
+    return [name for name, ok in wanted.items() if not ok]
+
+
+def parse_object(text: str) -> dict[str, Any] | None:
+    if text == "":
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+HANDLERS: dict[str, Callable[[StreamGrammar, int, dict[str, Any]], None]] = {
+    "message_start": StreamGrammar.on_message_start,
+    "content_block_start": StreamGrammar.on_block_start,
+    "content_block_delta": StreamGrammar.on_block_delta,
+    "content_block_stop": StreamGrammar.on_block_stop,
+    "message_delta": StreamGrammar.on_message_delta,
+    "message_stop": StreamGrammar.on_message_stop,
+    "error": StreamGrammar.on_error,
+}
+
+
+def run(frames: Iterable[Frame], **rules: Any) -> StreamGrammar:
+    grammar = StreamGrammar(**rules)
+    for frame in frames:
+        grammar.feed(frame)
+    return grammar.finish()
+
+
+def excerpt(frames: list[Frame], index: int | None, around: int = 1, limit: int = 200) -> str:
+    """The frames around `index`, one per line, line ends shown, as a failure's transcript."""
+    if not frames:
+        return "(empty stream)"
+    at = len(frames) - 1 if index is None else min(max(index, 0), len(frames) - 1)
+    lines = []
+    for frame in frames[max(at - around, 0) : at + around + 1]:
+        text = frame.raw.decode("utf-8", "replace").replace("\r", "\\r").replace("\n", "\\n")
+        marker = ">" if frame.index == at else " "
+        lines.append(
+            f"{marker}[{frame.index}] " + (text if len(text) <= limit else text[:limit] + "…")
+        )
+    return "\n".join(lines)

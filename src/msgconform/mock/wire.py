@@ -1,0 +1,100 @@
+"""From a reply to the bytes on the wire: the Message object, the SSE events and their frames."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from msgconform.mock.generate import Reply, split_points, word_pieces
+
+Event = tuple[str, dict[str, Any]]  # (SSE event name, data object)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write of the stream: the bytes, a pause before them, or an abrupt end."""
+
+    data: bytes = b""
+    delay_s: float = 0.0
+    reset: bool = False
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def message_object(reply: Reply, msg_id: str, model: str, upstream: bool) -> dict[str, Any]:
+    """The non-streaming Message; `upstream` adds the fields only the upstream schema has."""
+    blocks = [dict(b) for b in reply.blocks]
+    if upstream:
+        for block in blocks:
+            if block["type"] == "text":
+                block["citations"] = None
+    return {
+        "id": msg_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": blocks,
+        "stop_reason": reply.stop_reason,
+        "stop_sequence": reply.stop_sequence,
+        "usage": usage(reply.input_tokens, reply.output_tokens, upstream),
+    }
+
+
+def usage(input_tokens: int, output_tokens: int, upstream: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"input_tokens": input_tokens}
+    if upstream:
+        out["cache_creation_input_tokens"] = 0
+        out["cache_read_input_tokens"] = 0
+    out["output_tokens"] = output_tokens
+    return out
+
+
+def stream_events(message: dict[str, Any], upstream: bool) -> list[Event]:
+    """The events that stream `message`, in the upstream order with one ping after the start."""
+    final_usage = message["usage"]
+    start_usage = {**final_usage, "output_tokens": min(1, final_usage["output_tokens"])}
+    shell = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    events: list[Event] = [("message_start", {"type": "message_start", "message": {**shell, "usage": start_usage}})]
+    events.append(("ping", {"type": "ping"}))
+    for index, block in enumerate(message["content"]):
+        events.extend(block_events(index, block))
+    delta_usage = dict(final_usage) if upstream else {"output_tokens": final_usage["output_tokens"]}
+    delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
+    events.append(("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
+def block_events(index: int, block: dict[str, Any]) -> list[Event]:
+    kind = block["type"]
+    if kind == "text":
+        shell: dict[str, Any] = {**block, "text": ""}
+        deltas = [{"type": "text_delta", "text": p} for p in word_pieces(block["text"])]
+    elif kind == "thinking":
+        shell = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in word_pieces(block["thinking"])]
+        deltas.append({"type": "signature_delta", "signature": block["signature"]})
+    else:
+        shell = {**block, "input": {}}
+        text = json.dumps(block["input"], ensure_ascii=False)
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in ["", *split_points(text)]]
+    out: list[Event] = [("content_block_start", {"type": "content_block_start", "index": index, "content_block": shell})]
+    out.extend(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas)
+    out.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    return out
+
+
+def frame(name: str, data: dict[str, Any], named: bool) -> bytes:
+    if named:
+        return b"event: " + name.encode() + b"\ndata: " + dumps(data) + b"\n\n"
+    return b"data: " + dumps(data) + b"\n\n"
+
+
+DONE_FRAME = b"data: [DONE]\n\n"
+
+
+def error_body(etype: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": etype, "message": message}, "request_id": request_id}

@@ -1,0 +1,89 @@
+"""What changed between two runs (usually last night's and tonight's): regressions first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from msgconform.report.record import Run
+
+# A case regressed when it was fine (or not judged) and now gates the run.
+WAS_FINE = frozenset({"PASS", "XFAIL", "SKIP"})
+GATES = frozenset({"FAIL", "XPASS"})
+FIXED_FROM = frozenset({"FAIL", "XPASS", "ERROR", "NON-STRICT"})
+
+
+@dataclass
+class Change:
+    id: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class Diff:
+    regressed: list[Change] = field(default_factory=list)
+    fixed: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    new: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+
+    @property
+    def has_regression(self) -> bool:
+        return bool(self.regressed)
+
+
+def classify(change: Change) -> str:
+    if change.old is None:
+        return "new"
+    if change.new is None:
+        return "removed"
+    if change.old in WAS_FINE and change.new in GATES:
+        return "regressed"
+    if change.old in FIXED_FROM and change.new == "PASS":
+        return "fixed"
+    return "changed"
+
+
+def diff(old: Run, new: Run) -> Diff:
+    before = {str(c["id"]): str(c["outcome"]) for c in old.cases}
+    after = {str(c["id"]): str(c["outcome"]) for c in new.cases}
+    result = Diff()
+    for case_id in sorted(before.keys() | after.keys()):
+        change = Change(case_id, before.get(case_id), after.get(case_id))
+        if change.old == change.new:
+            continue
+        getattr(result, classify(change)).append(change)
+    return result
+
+
+def as_json(result: Diff, old: Run, new: Run) -> str:
+    data = {
+        "old": {"provider": old.provider, "stamp": old.stamp},
+        "new": {"provider": new.provider, "stamp": new.stamp},
+        **{k: [asdict(c) for c in v] for k, v in asdict_lists(result).items()},
+        "regression": result.has_regression,
+    }
+    return json.dumps(data, indent=2)
+
+
+def asdict_lists(result: Diff) -> dict[str, list[Change]]:
+    return {
+        "regressed": result.regressed,
+        "fixed": result.fixed,
+        "changed": result.changed,
+        "new": result.new,
+        "removed": result.removed,
+    }
+
+
+def as_text(result: Diff, old: Run, new: Run) -> str:
+    lines = [f"{old.provider}@{old.stamp} → {new.provider}@{new.stamp}"]
+    for name, changes in asdict_lists(result).items():
+        if not changes:
+            continue
+        lines.append(f"{name} ({len(changes)}):")
+        lines += [f"  {c.id}: {c.old or '(absent)'} → {c.new or '(absent)'}" for c in changes]
+    if len(lines) == 1:
+        lines.append("no changes")
+    return "\n".join(lines)

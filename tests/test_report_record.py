@@ -95,10 +95,14 @@ def test_an_interrupted_run_keeps_its_cases(tmp_path: Path) -> None:
 
 
 def test_an_exception_inside_with_finishes_as_aborted(tmp_path: Path) -> None:
-    with pytest.raises(KeyboardInterrupt), recorder(tmp_path) as rec:
-        rec.case(make_case())
-        raise KeyboardInterrupt
-    footer = load_run(rec.run_dir).footer
+    def interrupted_run() -> None:
+        with recorder(tmp_path) as rec:
+            rec.case(make_case())
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_run()
+    footer = load_run(tmp_path / "reports" / "mock" / "latest").footer
     assert footer is not None
     assert footer["aborted"] is True
     assert footer["counts"]["PASS"] == 1
@@ -181,10 +185,13 @@ class FakeResult:
     retries: int = 0
 
 
-def leaky_exchange(body_size: int = 0) -> Exchange:
-    """As a fault that echoes the key would leave it: in headers, body, and near a cut point."""
+def leaky_exchange(straddle: int | None = None) -> Exchange:
+    """As a fault that echoes the key would leave it: in headers, the body, the URL.
+
+    With `straddle`, a trailing copy of the key starts 10 characters before that offset."""
     body = json.dumps({"type": "error", "error": {"message": f"bad key {KEY}"}})
-    body += " " * body_size + KEY
+    if straddle is not None:
+        body += " " * (straddle - len(body) - 10) + KEY
     return Exchange(
         "main",
         "POST",
@@ -201,7 +208,7 @@ def leaky_exchange(body_size: int = 0) -> Exchange:
 def test_no_file_the_recorder_writes_contains_the_key(tmp_path: Path) -> None:
     rec = recorder(tmp_path)
     # The cut falls inside the trailing key: redaction must come before truncation.
-    rec.case(case_record(FakeResult({"main": leaky_exchange(BODY_LIMIT - 60)})))
+    rec.case(case_record(FakeResult({"main": leaky_exchange(straddle=BODY_LIMIT)})))
     rec.case(case_record(FakeResult({"main": leaky_exchange()})))
     run_dir = rec.finish()
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
@@ -209,7 +216,7 @@ def test_no_file_the_recorder_writes_contains_the_key(tmp_path: Path) -> None:
     for path in files:
         data = path.read_bytes()
         assert KEY.encode() not in data, path.name
-        assert KEY[:12].encode() not in data, path.name
+        assert KEY[:10].encode() not in data, path.name
     validate_lines(run_dir / "results.jsonl")
 
 
@@ -226,3 +233,11 @@ def test_build_header_is_valid() -> None:
     jsonschema.Draft202012Validator(meta_schema("run-record")).validate(header)
     assert header["versions"]["httpx"]
     assert record.pass_rate({"PASS": 1, "FAIL": 1, "SKIP": 9, "ERROR": 9}) == 0.5
+
+
+def test_recorder_fills_in_what_a_caller_header_leaves_out(tmp_path: Path) -> None:
+    header = {"profile": {"name": "mock"}, "target": "mock", "mock_fault": "drop_message_stop"}
+    rec = RunRecorder(tmp_path, "mock", header, Redactor([KEY]))
+    lines = validate_lines(rec.finish() / "results.jsonl")
+    assert lines[0]["mock_fault"] == "drop_message_stop"
+    assert lines[0]["versions"]["python"]

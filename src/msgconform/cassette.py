@@ -3,7 +3,7 @@
 File format (version 1), one JSON object per line:
 
 - line 1, the header: `{"kind": "cassette", "format": 1, "msgconform": <version>, "provider": …,
-  "base_url": …, "created_at": <UTC ISO time>}`.
+  "base_url": …, "created_at": <UTC ISO time>, "meta": {…}}` (meta: e.g. the run's seed).
 - then one line per exchange, in the order the answers arrived: `{"kind": "exchange", "seq": n,
   "request": {"label", "method", "path" (relative to base_url), "headers", "json" | "raw_b64"},
   "response": {"status", "headers", "chunks": [{"at_s", "b64", "redacted"?}], "truncated",
@@ -84,7 +84,15 @@ def b64(data: bytes) -> str:
 class RecordingClient:
     """Sends through `inner` and appends each exchange, redacted, to the cassette at `path`."""
 
-    def __init__(self, inner: Any, path: Path, redactor: Redactor, *, provider: str = "") -> None:
+    def __init__(
+        self,
+        inner: Any,
+        path: Path,
+        redactor: Redactor,
+        *,
+        provider: str = "",
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
         self.inner = inner
         self.path = path
         self.redactor = redactor
@@ -94,9 +102,10 @@ class RecordingClient:
         self._seq = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("w", encoding="utf-8")
-        self._write(self._header(provider))
+        self._write(self._header(provider, meta or {}))
 
-    def _header(self, provider: str) -> dict[str, Any]:
+    def _header(self, provider: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+        # `meta` carries what a replay must repeat to send the same requests (the seed, --only).
         return {
             "kind": "cassette",
             "format": FORMAT,
@@ -104,6 +113,7 @@ class RecordingClient:
             "provider": provider,
             "base_url": self.redactor.text(self.base_url),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "meta": self.redactor.value(dict(meta)),
         }
 
     def _write(self, record: Mapping[str, Any]) -> None:

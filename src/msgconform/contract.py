@@ -7,16 +7,13 @@ jsonschema-rs answers "valid?" fast, and only a failure is explained with jsonsc
 
 from __future__ import annotations
 
-import argparse
 import copy
-import hashlib
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import jsonschema_rs
@@ -45,7 +42,9 @@ REQUEST_SCHEMAS = {"messages": "MessageCreateParams", "count_tokens": "CountToke
 @dataclass(frozen=True)
 class SchemaIssue:
     path: str  # dotted JSON path into the instance, e.g. "messages.0.content.1.source.media_type"
-    message: str  # the rule broken, e.g. "must be one of image/jpeg, image/png, image/gif, image/webp"
+    message: (
+        str  # the rule broken, e.g. "must be one of image/jpeg, image/png, image/gif, image/webp"
+    )
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -103,9 +102,9 @@ def _check_document(doc: Any, file: Path) -> None:
     if not isinstance(schemas, dict) or not schemas:
         raise ConfigError(where, "no components.schemas", "an OpenAPI 3.1 document")
     for ref in _refs(doc):
-        target: Any = doc
-        for part in _pointer(ref[1:]) if ref.startswith("#/") else [None]:
-            target = target.get(part) if isinstance(target, dict) and part else None
+        target: Any = doc if ref.startswith("#/") else None
+        for part in _pointer(ref[1:]):
+            target = target.get(part) if isinstance(target, dict) else None
         if target is None:
             raise ConfigError(where, f"$ref {ref!r} points nowhere")
     meta = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
@@ -139,7 +138,9 @@ def _apply_overlay(doc: dict[str, Any], version: str, overlay: str, root: Path) 
         raise ConfigError(display(file), f"unknown overlay {overlay!r}", known)
     data = load_validated(file, "overlay")
     if version not in data["versions"]:
-        raise ConfigError(display(file), f"not written for version {version}", str(data["versions"]))
+        raise ConfigError(
+            display(file), f"not written for version {version}", str(data["versions"])
+        )
     _apply_all(doc, data["patches"], file)
 
 
@@ -147,7 +148,9 @@ def _apply_overlay(doc: dict[str, Any], version: str, overlay: str, root: Path) 
 
 
 def _words(value: Any) -> str:
-    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    return (
+        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    )
 
 
 def _one_of(values: Sequence[Any]) -> str:
@@ -167,7 +170,7 @@ LIMITS = {
 
 
 def _message(error: ValidationError) -> str:
-    rule, value = error.validator, error.validator_value
+    rule, value = error.validator, cast(Any, error.validator_value)
     if rule == "enum":
         return f"must be one of {_one_of(value)}"
     if rule == "const":
@@ -224,20 +227,24 @@ def _leaves(error: ValidationError) -> list[ValidationError | SchemaIssue]:
     types = _branch_types(error)
     if isinstance(error.instance, dict) and "type" in error.instance and types:
         return [SchemaIssue(json_path([*path, "type"]), f"must be one of {_one_of(types)}")]
-    kinds = [t for sub in error.context if sub.validator == "type" and not sub.relative_path
-             for t in (sub.validator_value if isinstance(sub.validator_value, list)
-                       else [sub.validator_value])]
+    kinds = [
+        t
+        for sub in error.context
+        if sub.validator == "type" and not sub.relative_path
+        for t in (
+            sub.validator_value if isinstance(sub.validator_value, list) else [sub.validator_value]
+        )
+    ]
     if kinds:
-        return [SchemaIssue(json_path(path), "must be of type " + " or ".join(dict.fromkeys(kinds)))]
+        return [
+            SchemaIssue(json_path(path), "must be of type " + " or ".join(dict.fromkeys(kinds)))
+        ]
     return [SchemaIssue(json_path(path), "matches none of the allowed shapes")]
 
 
 def _branch_types(error: ValidationError) -> list[Any]:
-    types: list[Any] = []
-    for sub in error.context or []:
-        if list(sub.relative_path) == ["type"] and sub.validator == "const":
-            types.append(sub.validator_value)
-    return list(dict.fromkeys(types))
+    tags = [e for e in error.context or [] if e.validator == "const"]
+    return list(dict.fromkeys(e.validator_value for e in tags if list(e.relative_path) == ["type"]))
 
 
 def _depth_first(error: ValidationError) -> tuple[int, Any]:
@@ -320,7 +327,9 @@ class Contract:
 
     def request_issues(self, body: Any, endpoint: str = "messages") -> list[SchemaIssue]:
         if endpoint not in REQUEST_SCHEMAS:
-            raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {list(REQUEST_SCHEMAS)}")
+            raise ValueError(
+                f"unknown endpoint {endpoint!r}; expected one of {list(REQUEST_SCHEMAS)}"
+            )
         return self.component_issues(REQUEST_SCHEMAS[endpoint], body)
 
     def message_issues(self, body: Any) -> list[SchemaIssue]:
@@ -405,71 +414,3 @@ def _load(version: str, overlay: str | None) -> Contract:
 
 
 # ------------------------------------------------------------------ SOURCES.yaml hashes
-
-SOURCES = "SOURCES.yaml"
-
-
-def bundled_files(root: Path = SCHEMAS) -> list[Path]:
-    overlays = sorted((root / "overlays").glob("*.yaml"))
-    return [root / BASE_DOCUMENT, root / "versions.yaml", *overlays]
-
-
-def _listed_name(path: Path, root: Path) -> str:
-    return f"schemas/{path.relative_to(root).as_posix()}"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def sources_problems(root: Path = SCHEMAS) -> list[str]:
-    """One line per bundled file whose SOURCES.yaml entry is missing or has a stale sha256."""
-    data = load_validated(root / SOURCES, "sources")
-    recorded = {doc["file"]: doc["sha256"] for doc in data["documents"]}
-    problems = []
-    for path in bundled_files(root):
-        name = _listed_name(path, root)
-        if name not in recorded:
-            problems.append(f"{name}: not listed in {SOURCES}")
-        elif recorded.pop(name) != _sha256(path):
-            problems.append(f"{name}: sha256 differs from {SOURCES} (edited without a refresh?)")
-    problems.extend(f"{name}: listed in {SOURCES} but missing" for name in recorded)
-    return problems
-
-
-def refresh_sources(root: Path = SCHEMAS) -> list[str]:
-    """Rewrite the sha256 of every listed file in place; returns the files whose hash changed."""
-    file = root / SOURCES
-    text = file.read_text(encoding="utf-8")
-    changed = []
-    for path in bundled_files(root):
-        name = _listed_name(path, root)
-        pattern = re.compile(rf"(file: {re.escape(name)}\n\s+sha256: )([0-9a-f]{{64}})")
-        match = pattern.search(text)
-        if match and match.group(2) != _sha256(path):
-            text = pattern.sub(lambda m, p=path: m.group(1) + _sha256(p), text)
-            changed.append(name)
-    file.write_text(text, encoding="utf-8")
-    return changed
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m msgconform.contract")
-    parser.add_argument("--refresh-sources", action="store_true", help="rewrite SOURCES.yaml hashes")
-    args = parser.parse_args(argv)
-    try:
-        if args.refresh_sources:
-            changed = refresh_sources()
-            print("\n".join(f"refreshed {name}" for name in changed) or "SOURCES.yaml up to date")
-        problems = sources_problems()
-        for version in load_yaml(SCHEMAS / "versions.yaml")["versions"]:
-            _load(version, None)
-    except ConfigError as exc:
-        print(exc.line(), file=sys.stderr)
-        return 2
-    print("\n".join(problems) or "contract OK", file=sys.stderr if problems else sys.stdout)
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -57,6 +57,8 @@ class Block:
     closed: bool = False
     json_parts: list[str] = field(default_factory=list)
     signed: bool = False
+    text_parts: list[str] = field(default_factory=list)  # joined once: += would be quadratic
+    stopped_at: int | None = None  # event index of its content_block_stop
 
 
 @dataclass
@@ -197,6 +199,7 @@ class StreamGrammar:
                 f"{seen}: a silent truncation",
             )
         for block in self.blocks.values():
+            flush_text(block)
             if not block.closed and block.type in JSON_BLOCKS:
                 block.content["input"] = parse_object("".join(block.json_parts))
         return self
@@ -302,8 +305,9 @@ class StreamGrammar:
         block = self._block(i, payload, "content_block_stop")
         if block is None:
             return
-        block.closed = True
+        block.closed, block.stopped_at = True, i
         self._open = None
+        flush_text(block)
         if block.type in JSON_BLOCKS:
             text = "".join(block.json_parts)
             parsed = parse_object(text)
@@ -392,7 +396,7 @@ def apply_delta(
 ) -> None:
     content = block.content
     if kind == "text_delta":
-        content["text"] = str(content.get("text") or "") + str(delta.get("text", ""))
+        block.text_parts.append(str(delta.get("text", "")))
     elif kind == "input_json_delta":
         piece = delta.get("partial_json")
         if not isinstance(piece, str):
@@ -400,12 +404,19 @@ def apply_delta(
         else:
             block.json_parts.append(piece)
     elif kind == "thinking_delta":
-        content["thinking"] = str(content.get("thinking") or "") + str(delta.get("thinking", ""))
+        block.text_parts.append(str(delta.get("thinking", "")))
     elif kind == "signature_delta":
         block.signed = True
         content["signature"] = delta.get("signature")
     elif kind == "citations_delta":
         content["citations"] = [*(content.get("citations") or []), delta.get("citation")]
+
+
+def flush_text(block: Block) -> None:
+    if block.text_parts:
+        key = "thinking" if block.type == "thinking" else "text"
+        block.content[key] = str(block.content.get(key) or "") + "".join(block.text_parts)
+        block.text_parts.clear()
 
 
 def accumulate_delta(message: dict[str, Any], delta: dict[str, Any], usage: dict[str, Any]) -> None:

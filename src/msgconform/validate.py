@@ -9,6 +9,7 @@ from typing import Any
 
 from msgconform import clauses, profiles
 from msgconform.checks import REGISTRY
+from msgconform.contract_sources import sources_problems
 from msgconform.errors import ConfigError
 from msgconform.runner import expectations
 from msgconform.runner.cases import Case, load_all
@@ -43,6 +44,7 @@ def find_problems() -> Iterator[str]:
     yield from check_problems(cases, registry)
     yield from uncovered_clauses(cases, registry)
     yield from profile_problems(cases)
+    yield from sources_problems()
 
 
 def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:

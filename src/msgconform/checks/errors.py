@@ -40,6 +40,10 @@ def error_envelope(ctx: CaseContext, label: str | None = None) -> None:
         body = json_object(exchange, "ERR-001", "an error envelope (JSON object)")
         error = body.get("error")
         if body.get("type") == "error" and well_formed(error):
+            issues = ctx.contract.error_issues(body)
+            if issues:
+                shown = "; ".join(str(i) for i in issues[:3])
+                raise fail("ERR-001", "an envelope valid against the contract", shown, exchange)
             continue
         symptom = OPENAI_SHAPE if isinstance(error, dict) and "code" in error else None
         raise fail(

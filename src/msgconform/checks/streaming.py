@@ -148,7 +148,7 @@ def stream_tool_input(ctx: CaseContext, /, **_: Any) -> None:
     grammar = raise_first(ctx, ["STREAM-009"])
     tools = {t.get("name"): t for t in ctx.request.get("tools") or [] if isinstance(t, Mapping)}
     for index, block in grammar.blocks.items():
-        if block.type != "tool_use":
+        if block.type != "tool_use" or not tools:  # a capture judged without its request
             continue
         name = block.content.get("name")
         if name not in tools:
@@ -162,11 +162,13 @@ def stream_tool_input(ctx: CaseContext, /, **_: Any) -> None:
         error = next(iter(Draft202012Validator(schema).iter_errors(block.content["input"])), None)
         if error is not None:
             path = ".".join(str(p) for p in error.absolute_path) or "input"
+            actual = f"{path}: {error.message}:\n{excerpt(grammar.frames, block.stopped_at)}"
             raise fail(
                 "STREAM-009",
                 f"input valid for {name}'s input_schema",
-                f"{path}: {error.message}",
+                actual,
                 stream_exchange(ctx),
+                event_index=block.stopped_at,
             )
 
 

@@ -101,10 +101,9 @@ def prefill_of(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def full_text(body: Mapping[str, Any], honour_system: bool = True) -> str:
+def full_text(body: Mapping[str, Any], base: str | None = None) -> str:
     """The whole reply text, before max_tokens and stop sequences cut it."""
-    prefix = canaries(body.get("system")) if honour_system else []
-    text = " ".join([*prefix, base_text(body)])
+    text = " ".join([*canaries(body.get("system")), base or base_text(body)])
     prefill = prefill_of(body)
     if prefill is None:
         return text
@@ -179,23 +178,23 @@ def thinking_wanted(body: Mapping[str, Any]) -> bool:
     return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
 
 
-def build_reply(body: Mapping[str, Any], *, thinking: bool, honour_system: bool = True) -> Reply:
+def build_reply(body: Mapping[str, Any], *, thinking: bool, text: str | None = None) -> Reply:
+    """The reply; `text` replaces the rule-chosen base text (the long_stream scenario)."""
     budget = Budget(int(body.get("max_tokens", 4096)))
     blocks: list[dict[str, Any]] = []
     seed = digest(body)
     if thinking and thinking_wanted(body):
         shown = "" if body["thinking"].get("display") == "omitted" else THINKING_TEXT
-        text = budget.take_text(shown)
-        blocks.append({"type": "thinking", "thinking": text, "signature": "sig" + seed[:40]})
+        thought = budget.take_text(shown)
+        blocks.append({"type": "thinking", "thinking": thought, "signature": "sig" + seed[:40]})
     tool, forced = chosen_tool(body)
     stop_seq: str | None = None
     if tool is None or not forced:
-        text = full_text(body, honour_system)
-        if tool is not None:
-            text = " ".join([*canaries(body.get("system")), f"Calling the {tool['name']} tool."])
-        text, stop_seq = cut_at_stop(budget.take_text(text), list(body.get("stop_sequences") or []))
-        if text:
-            blocks.append({"type": "text", "text": text})
+        base = f"Calling the {tool['name']} tool." if tool is not None else text
+        said = budget.take_text(full_text(body, base) if tool is None else " ".join([*canaries(body.get("system")), base or ""]))
+        said, stop_seq = cut_at_stop(said, list(body.get("stop_sequences") or []))
+        if said:
+            blocks.append({"type": "text", "text": said})
     stop = "stop_sequence" if stop_seq else "max_tokens" if budget.exhausted else "end_turn"
     schemas: dict[str, Any] = {}
     if tool is not None and stop == "end_turn" and budget.take_one():

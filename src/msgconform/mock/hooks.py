@@ -18,6 +18,7 @@ class Ctx:
     request_id: str
     body: Any = None
     stream: bool = False
+    receive: Any = None  # the ASGI receive callable, to notice a client leaving during a pause
 
 
 @dataclass
@@ -40,8 +41,8 @@ class Fault:
     """One named change to the mock. `clauses` are the IDs it breaks; legal variants list none.
 
     Hooks (each optional, each `(value, ctx) -> value`): `request` (the body before validation),
-    `issues` (validation issues), `message` (the Message in both modes), `body` (the encoded
-    non-streaming body), `events` (the SSE events), `frame` ((name, data, bytes) -> bytes),
+    `issues` (validation issues), `message` (the Message in both modes), `body` (the non-streaming
+    Message), `raw` (its encoded bytes), `events` (the SSE events), `frame` ((name, data, bytes) -> bytes),
     `steps` (the stream writes), `error` (an ErrorOut). `flags` switch behaviours in the app."""
 
     name: str
@@ -53,6 +54,7 @@ class Fault:
     issues: Hook | None = None
     message: Hook | None = None
     body: Hook | None = None
+    raw: Hook | None = None
     events: Hook | None = None
     frame: Callable[[str, dict[str, Any], bytes], bytes] | None = None
     steps: Hook | None = None

@@ -121,7 +121,8 @@ def render_html(runs: list[Run], out_dir: Path) -> str:
     rates = "".join(
         f'<td class="num" id="rate-{i}">{r}</td>' for i, r in enumerate(column_rates(runs))
     )
-    legend = " ".join(outcome_cell(o, "span") for o in (*OUTCOMES, MISSING))
+    legend = " ".join(outcome_cell(o, "span") for o in OUTCOMES)
+    legend += ' <span class="outcome o-MISSING">not run</span>'
     sources = "".join(
         f"<li>{e(n)}: {e(display(r.path))} (model {e(r.header.get('model'))}, "
         f"started {e(r.header['started_at'])})</li>"
@@ -156,7 +157,7 @@ def render_markdown(runs: list[Run], out_dir: Path) -> str:
     ]
     for row in rows(runs):
         cells = [
-            outcome
+            "not run"
             if outcome == MISSING
             else f"[{outcome}]({evidence_link(run, row.case_id, out_dir)})"
             for run, outcome in zip(runs, row.outcomes, strict=True)

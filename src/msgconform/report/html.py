@@ -48,11 +48,12 @@ def page(title: str, body: str, script: str) -> str:
 def meta_line(run: Run) -> str:
     header = run.header
     rev = header.get("git_revision") or "unknown"
+    seed = "none" if header.get("seed") is None else header["seed"]
     ended = (run.footer or {}).get("ended_at", "not recorded (the run did not finish)")
     return (
         f'<p class="meta">model <code id="model">{e(header.get("model"))}</code> · '
         f"msgconform {e(header['msgconform_version'])} (git <code>{e(rev[:12])}</code>) · "
-        f"strict {'on' if header['strict'] else 'off'} · seed {e(header.get('seed'))} · "
+        f"strict {'on' if header['strict'] else 'off'} · seed {e(seed)} · "
         f"started {e(header['started_at'])} · ended {e(ended)}<br>"
         f"suite <code>{e(header['suite_hash'][:12])}</code> · "
         f"schemas <code>{e(header['schema_hash'][:12])}</code> · "

@@ -219,6 +219,26 @@ def build_header(
     }
 
 
+def header_defaults(given: Mapping[str, Any]) -> dict[str, Any]:
+    """What a caller's header may leave out; hashing the tree only when the caller did not."""
+    defaults: dict[str, Any] = {
+        "kind": "header",
+        "record_version": RECORD_VERSION,
+        "msgconform_version": __version__,
+        "git_revision": git_revision() if "git_revision" not in given else None,
+        "profile": {},
+        "model": None,
+        "seed": None,
+        "strict": False,
+        "versions": versions(),
+        "started_at": iso(utc_now()),
+        "argv": [],
+    }
+    if not {"suite_hash", "schema_hash", "clauses_hash"} <= given.keys():
+        defaults.update(compute_hashes())
+    return defaults
+
+
 # ---- writing -------------------------------------------------------------------------------
 
 
@@ -261,8 +281,7 @@ class RunRecorder:
         self._counts: Counter[str] = Counter()
         self._requests = 0
         self._tokens = 0
-        full = {"kind": "header", "record_version": RECORD_VERSION, **header, "provider": provider}
-        full.setdefault("started_at", iso(utc_now()))
+        full = {**header_defaults(header), **header, "provider": provider}
         self._file: TextIO = (self._run_dir / RESULTS).open("w", encoding="utf-8", buffering=1)
         self._write(full)
 

@@ -1,0 +1,388 @@
+"""The fuzz probe: schemathesis generates requests from the bundled OpenAPI, hypothesis drives them.
+
+Every example goes through `session.send` (deadlines, budget, redaction). When one breaks the mode's
+predicate (from checks/fuzz.py) hypothesis shrinks it, so the failure shows the smallest request
+that still breaks the contract. Runs are reproducible: fuzzing phase only, a fixed seed, no
+example database. The seed travels with the exchanges (`FuzzExchanges.notes`) for the checks.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
+from schemathesis.schemas import APIOperation
+
+from msgconform.checks.base import TransportError
+from msgconform.checks.fuzz import Problem, negative_problem, positive_problem
+from msgconform.client import BudgetExhausted
+from msgconform.contract import REQUEST_SCHEMAS, Contract
+from msgconform.errors import ConfigError
+from msgconform.exchange import Exchange
+from msgconform.profiles import Profile
+from msgconform.runner.cases import Case
+from msgconform.runner.probes import COUNT_TOKENS, MESSAGES, probe
+from msgconform.runner.session import Session
+
+SEED_ENV = "MSGCONFORM_SEED"
+DEFAULT_EXAMPLES = 20
+DEFAULT_SHRINK_REQUESTS = 100
+# The fuzz view bounds arrays and free strings so an example is hundreds of bytes, not tens of
+# kilobytes: generation gets ~10x faster and live runs stay cheap. Bounds only narrow the
+# positive space; negatives are re-judged against the unbounded contract (see `prepare`).
+MAX_ITEMS = 3
+MAX_LENGTH = 40
+ENDPOINTS = {"messages": MESSAGES, "count_tokens": COUNT_TOKENS}
+COMPONENTS = "#/components/schemas/"
+BOUNDED = "Fuzz_"
+# Overloaded and rate-limited answers say nothing about the request: not judged, not shrunk.
+INCONCLUSIVE = frozenset({429, 529})
+
+
+class FuzzExchanges(dict[str, Exchange]):
+    """The probe's exchanges plus what the checks print besides them (seed, counts, cases)."""
+
+    notes: dict[str, Any]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes = {}
+
+
+@dataclass
+class Plan:
+    mode: str
+    endpoint: str
+    stream: bool
+    examples: int
+    seed: int
+    shrink_requests: int
+
+
+@dataclass
+class Run:
+    """What one hypothesis run saw; `seen` lets a replayed example reuse its first answer."""
+
+    plan: Plan
+    exchanges: FuzzExchanges = field(default_factory=FuzzExchanges)
+    seen: dict[bytes, tuple[Exchange, Problem | None]] = field(default_factory=dict)
+    failed: Exchange | None = None
+    shrinks: int = 0
+    dropped: int = 0
+    budget: BudgetExhausted | None = None
+
+
+class ExampleFailed(Exception):
+    def __init__(self, exchange: Exchange, problem: Problem) -> None:
+        self.exchange = exchange
+        self.problem = problem
+        super().__init__(f"{exchange.label}: {problem.actual}")
+
+
+# ------------------------------------------------------------------ the plan
+
+
+def run_seed(case: Case) -> int:
+    """The case's seed, else $MSGCONFORM_SEED, else a fresh one (always recorded)."""
+    raw = case.probe_params.get("seed", os.environ.get(SEED_ENV))
+    if raw is None or raw == "":
+        return random.SystemRandom().randrange(2**32)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{case.test_id}: seed", f"not an integer: {raw!r}") from None
+
+
+def make_plan(session: Session, case: Case) -> Plan:
+    params = case.probe_params
+    mode = params.get("mode", "positive")
+    if mode not in ("positive", "negative"):
+        raise ConfigError(f"{case.test_id}: probe_params.mode", f"unknown mode {mode!r}")
+    endpoint = params.get("endpoint", "messages")
+    if endpoint not in ENDPOINTS:
+        raise ConfigError(f"{case.test_id}: probe_params.endpoint", f"unknown {endpoint!r}")
+    limits = session.profile.limits
+    return Plan(
+        mode=mode,
+        endpoint=endpoint,
+        stream=case.stream or bool(params.get("stream")),
+        examples=int(params.get("examples", limits.get("fuzz_examples", DEFAULT_EXAMPLES))),
+        seed=run_seed(case),
+        shrink_requests=int(limits.get("fuzz_shrink_requests", DEFAULT_SHRINK_REQUESTS)),
+    )
+
+
+# ------------------------------------------------------------------ generation
+
+
+def bounded(node: Any, prefix: str) -> Any:
+    """A copy of a schema with arrays and unconstrained strings capped, refs renamed."""
+    if isinstance(node, list):
+        return [bounded(item, prefix) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: bounded(value, prefix) for key, value in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith(COMPONENTS):
+        out["$ref"] = COMPONENTS + prefix + ref[len(COMPONENTS) :]
+    if out.get("type") == "array" or "items" in out:
+        out["maxItems"] = min(int(out.get("maxItems", MAX_ITEMS)), MAX_ITEMS)
+    if out.get("type") == "string" and not {"enum", "const", "pattern", "format"} & set(out):
+        cap = min(int(out.get("maxLength", MAX_LENGTH)), MAX_LENGTH)
+        out["maxLength"] = max(cap, int(out.get("minLength", 0)))
+    return out
+
+
+def reachable(schemas: Mapping[str, Any], name: str) -> set[str]:
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.add(current)
+        text = json.dumps(schemas[current])
+        todo.extend(re.findall(r'"#/components/schemas/([^"]+)"', text))
+    return found
+
+
+def fuzz_document(openapi: Mapping[str, Any]) -> dict[str, Any]:
+    """The contract with each request body pointing at a bounded copy of its schema.
+
+    Responses keep the real schemas, so schemathesis' response checks judge the full contract."""
+    document = copy.deepcopy(dict(openapi))
+    schemas = document["components"]["schemas"]
+    for endpoint, path in ENDPOINTS.items():
+        root = REQUEST_SCHEMAS[endpoint]
+        for name in reachable(schemas, root):
+            schemas[BOUNDED + name] = bounded(schemas[name], BOUNDED)
+        media = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        media["schema"] = {"$ref": COMPONENTS + BOUNDED + root}
+    return document
+
+
+@cache
+def operation(contract: Contract, endpoint: str) -> APIOperation:
+    # No headers, auth or base URL in this config: the constants pool would copy a configured
+    # credential into generated bodies. Auth is added per request in `send_example`.
+    schema = schemathesis.openapi.from_dict(
+        fuzz_document(contract.openapi), config=SchemathesisConfig()
+    )
+    schema.config.generation.update(with_security_parameters=False)
+    return schema[ENDPOINTS[endpoint]]["POST"]
+
+
+def hypothesis_settings(plan: Plan) -> settings:
+    return settings(
+        max_examples=plan.examples,
+        deadline=None,
+        database=None,
+        derandomize=False,  # the explicit seed decides; derandomize would ignore it
+        phases=[Phase.generate, Phase.shrink],
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+
+
+# ------------------------------------------------------------------ shaping one example
+
+
+def prepare(body: Any, plan: Plan, profile: Profile, contract: Contract) -> Any:
+    """The request to send, or None to drop the example (see the two modes below)."""
+    if plan.mode == "positive":
+        return positive_body(body, plan, profile, contract)
+    return negative_body(body, plan, profile, contract)
+
+
+def cap_tokens(body: dict[str, Any], profile: Profile) -> None:
+    cap = int(profile.limits["max_tokens_cap"])
+    tokens = body.get("max_tokens")
+    if isinstance(tokens, (int, float)) and not isinstance(tokens, bool) and tokens > cap:
+        body["max_tokens"] = cap
+
+
+def positive_body(
+    body: Any, plan: Plan, profile: Profile, contract: Contract
+) -> dict[str, Any] | None:
+    if not isinstance(body, dict):
+        return None
+    shaped = {**body, "model": profile.model("small")}
+    cap_tokens(shaped, profile)
+    shaped.pop("stream", None)
+    if plan.stream:
+        shaped["stream"] = True
+    if contract.request_issues(shaped, plan.endpoint) or not fits_profile(shaped, profile):
+        return None
+    return shaped
+
+
+def fits_profile(body: Mapping[str, Any], profile: Profile) -> bool:
+    """Rules a JSON Schema cannot carry (cross-field, or the profile's features)."""
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") != "disabled":
+        budget = thinking.get("budget_tokens", 0)
+        # budget_tokens must be below max_tokens, which the cap keeps tiny.
+        if not profile.has("thinking") or budget >= body.get("max_tokens", 0):
+            return False
+    if body.get("tools") and not profile.has("tools"):
+        return False
+    kinds = {
+        block.get("type")
+        for message in body.get("messages", [])
+        if isinstance(message.get("content"), list)
+        for block in message["content"]
+    }
+    if any(kind in kinds and not profile.has(f"{kind}s") for kind in ("image", "document")):
+        return False
+    last = body["messages"][-1]
+    return last.get("role") != "assistant" or profile.has("prefill")
+
+
+def negative_body(body: Any, plan: Plan, profile: Profile, contract: Contract) -> Any:
+    # Only the body is fuzzed negatively: a case whose sole violation is a header (a missing
+    # anthropic-version, an odd anthropic-beta) is dropped, as is one that breaks only the fuzz
+    # view's bounds. The auth and header suites test headers; lenient servers accept these.
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return None if body.strip() == b"" else RawBody(body)
+    if not contract.request_issues(body, plan.endpoint):
+        return None
+    if isinstance(body, dict):
+        body = dict(body)
+        if isinstance(body.get("model"), str) and not contract.component_issues(
+            "ModelName", body["model"]
+        ):
+            body["model"] = profile.model("small")  # so the violation is the only reason to refuse
+        cap_tokens(body, profile)
+        body.pop("stream", None)
+    return body
+
+
+@dataclass(frozen=True)
+class RawBody:
+    data: bytes
+
+
+# ------------------------------------------------------------------ sending and judging
+
+
+def encode(body: Any) -> bytes:
+    if isinstance(body, RawBody):
+        return body.data
+    try:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only the escaped form is sendable
+        return json.dumps(body).encode("utf-8")
+
+
+def judge(exchange: Exchange, run: Run, session: Session, contract: Contract) -> Problem | None:
+    if exchange.status in INCONCLUSIVE:
+        return None
+    if run.plan.mode == "negative":
+        return negative_problem(exchange, contract)
+    return positive_problem(exchange, contract, session.profile, run.plan.endpoint)
+
+
+def next_label(run: Run) -> str:
+    if run.failed is None:
+        return f"fuzz:{len(run.exchanges) + 1:04d}"
+    run.shrinks += 1
+    return f"fuzz:shrink:{run.shrinks:03d}"
+
+
+def send_example(
+    session: Session, run: Run, body: Any, contract: Contract
+) -> tuple[Exchange, Problem | None] | None:
+    raw = encode(body)
+    if raw in run.seen:
+        return run.seen[raw]
+    if run.budget is not None or (run.failed and run.shrinks >= run.plan.shrink_requests):
+        return None
+    label = next_label(run)
+    json_body = None if isinstance(body, RawBody) else body
+    try:
+        exchange = session.send(
+            label,
+            ENDPOINTS[run.plan.endpoint],
+            json_body,
+            headers=session.headers(),
+            raw_body=raw,
+            stream=run.plan.stream,
+            retry=False,
+        )
+    except BudgetExhausted as exc:
+        run.budget = exc
+        return None
+    if run.failed is None:
+        run.exchanges[label] = exchange
+    run.seen[raw] = (exchange, judge(exchange, run, session, contract))
+    return run.seen[raw]
+
+
+def explore(session: Session, plan: Plan, contract: Contract) -> Run:
+    run = Run(plan)
+    mode = GenerationMode.POSITIVE if plan.mode == "positive" else GenerationMode.NEGATIVE
+    strategy = operation(contract, plan.endpoint).as_strategy(generation_mode=mode)
+
+    @hypothesis_seed(plan.seed)
+    @hypothesis_settings(plan)
+    @given(strategy)
+    def trial(case: Any) -> None:
+        body = prepare(case.body, plan, session.profile, contract)
+        if body is None:
+            run.dropped += 1
+        assume(body is not None)
+        answer = send_example(session, run, body, contract)
+        if answer is not None and answer[1] is not None:
+            run.failed = run.failed or answer[0]
+            raise ExampleFailed(*answer)
+
+    try:
+        trial()
+    except ExampleFailed as exc:
+        run.exchanges["fuzz:minimal"] = replace(exc.exchange, label="fuzz:minimal")
+        run.exchanges.notes["minimal_of"] = exc.exchange.label
+    except Unsatisfiable:
+        pass  # reported below as "nothing sent"
+    return run
+
+
+@probe("fuzz")
+def fuzz(session: Session, case: Case, body: dict[str, Any]) -> FuzzExchanges:
+    plan = make_plan(session, case)
+    contract = session.contract(case.probe_params.get("version"))
+    run = explore(session, plan, contract)
+    sent = [label for label in run.exchanges if label != "fuzz:minimal"]
+    run.exchanges.notes.update(
+        seed=plan.seed,
+        mode=plan.mode,
+        endpoint=plan.endpoint,
+        examples=plan.examples,
+        sent=len(sent),
+        dropped=run.dropped,
+        shrink_requests=run.shrinks,
+        rerun=f"{SEED_ENV}={plan.seed}",
+    )
+    if not sent:
+        if run.budget is not None:
+            raise run.budget
+        raise TransportError(f"fuzz seed {plan.seed}: no example could be generated and sent")
+    if run.budget is not None:
+        run.exchanges.notes["budget"] = str(run.budget)
+    return run.exchanges

@@ -1,0 +1,380 @@
+"""The mock as a raw ASGI app: routing, auth, version, body limits, then the endpoints."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import json
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from msgconform.mock import faults, scenarios
+from msgconform.mock.generate import build_reply, count_input_tokens, digest
+from msgconform.mock.hooks import Ctx, ErrorOut, Fault
+from msgconform.mock.validate import contract_validator, request_issues
+from msgconform.mock.wire import DONE_FRAME, Step, dumps, error_body, frame, message_object, stream_events
+from msgconform.profiles import Profile
+
+logger = logging.getLogger("msgconform.mock")
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 32 * 1024 * 1024  # upstream's Messages limit
+DRAIN_LIMIT = 256 * 1024 * 1024
+TYPE_BY_STATUS = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",
+    422: "invalid_request_error", 429: "rate_limit_error", 500: "api_error", 529: "overloaded_error",
+}  # fmt: skip
+METHODS = {"/v1/messages": "POST", "/v1/messages/count_tokens": "POST", "/v1/models": "GET"}
+FEATURE_OF = {"/v1/messages/count_tokens": "count_tokens", "/v1/models": "models_endpoint"}
+NEW_VERSION = "2026-10-21"
+JSON_TYPE = b"application/json"
+SSE_TYPE = b"text/event-stream; charset=utf-8"
+
+
+class ResetStream(Exception):
+    """Raised inside a response so the server drops the connection without a final chunk."""
+
+
+class Reply:
+    """Writes one response: headers with request-id (unless a fault drops it), then the body."""
+
+    def __init__(self, send: Send, ctx: Ctx, fault: Fault) -> None:
+        self.send, self.ctx, self.fault = send, ctx, fault
+        self.started = False
+
+    async def start(self, status: int, content_type: bytes, extra: dict[str, str] | None = None) -> None:
+        headers = [(b"content-type", content_type)]
+        if not self.fault.has("missing_request_id"):
+            headers.append((b"request-id", self.ctx.request_id.encode()))
+        headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+        self.started = True
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def body(self, data: bytes, more: bool = False) -> None:
+        await self.send({"type": "http.response.body", "body": data, "more_body": more})
+
+    async def whole(self, status: int, content_type: bytes, data: bytes, extra: dict[str, str] | None = None) -> None:
+        await self.start(status, content_type, extra)
+        await self.body(data)
+
+    async def error(self, err: ErrorOut) -> None:
+        if self.fault.error is not None:
+            err = self.fault.error(err, self.ctx)
+        data = err.raw if err.raw is not None else dumps(error_body(err.etype, err.message, self.ctx.request_id))
+        await self.whole(err.status, err.content_type.encode(), data, err.headers)
+
+
+def error(status: int, message: str, **headers: str) -> ErrorOut:
+    return ErrorOut(status, TYPE_BY_STATUS.get(status, "invalid_request_error"), message, dict(headers))
+
+
+class MockApp:
+    """Emulates one profile: its auth schemes and statuses, versions, features and SSE framing."""
+
+    def __init__(self, profile: Profile, key: str, fault: str | None = None) -> None:
+        self.profile, self.key = profile, key
+        self.fault = faults.get(fault)
+        overlay = profile.contract.get("overlay")
+        self.upstream = overlay is None
+        self.validators = {v: contract_validator(v, overlay) for v in profile.versions}
+        self.named = bool(profile.contract.get("named_sse_events", True))
+        self.done = bool(profile.contract.get("done_sentinel", False))
+        self.ids = itertools.count(1)
+        self.prefix = secrets.token_hex(4)
+        self.scenarios = scenarios.Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        ctx = Ctx(scope["method"], scope["path"], headers, self.key, f"req_{self.prefix}{next(self.ids):012d}")
+        ctx.receive = receive
+        fault_name = headers.get("x-msgconform-fault")
+        fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
+        reply = Reply(send, ctx, fault)
+        if fault_name and fault_name not in faults.FAULTS:
+            await reply.error(error(400, f"x-msgconform-fault: unknown fault {fault_name!r}"))
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        try:
+            await self.route(ctx, fault, query, receive, reply)
+        except ResetStream:
+            raise
+        except Exception:
+            # A mock bug must still answer in the envelope; the traceback goes to the server log.
+            logger.exception("mock error on %s %s", ctx.method, ctx.path)
+            if not reply.started:
+                await reply.error(error(500, "mock internal error"))
+
+    async def route(self, ctx: Ctx, fault: Fault, query: str, receive: Receive, reply: Reply) -> None:
+        path = ctx.path.rstrip("/") or "/"
+        expected = METHODS.get(path) or ("GET" if path.startswith("/v1/models/") else None)
+        feature = FEATURE_OF.get("/v1/models" if path.startswith("/v1/models/") else path)
+        if expected is None or (feature and not self.profile.has(feature)):
+            status = 400 if fault.has("unknown_path_not_404") else 404
+            await reply.error(error(status, f"{ctx.method} {ctx.path}: not found"))
+            return
+        if ctx.method != expected:
+            await reply.error(error(405, f"{ctx.method} {ctx.path}: method not allowed", allow=expected))
+            return
+        problem = self.gate(ctx, fault, query, path)
+        if problem is not None:
+            await reply.error(problem)
+            return
+        if path.startswith("/v1/models"):
+            await self.models(ctx, fault, path, query, reply)
+            return
+        body = await self.read_json(ctx, receive, reply, fault)
+        if body is _SENT:
+            return
+        if path == "/v1/messages":
+            await self.messages(ctx, fault, body, reply)
+        else:
+            await self.count_tokens(ctx, fault, body, reply)
+
+    def gate(self, ctx: Ctx, fault: Fault, query: str, path: str) -> ErrorOut | None:
+        """Auth, version, beta and scenario refusals that come before the body is read."""
+        if not (fault.has("auth_only_on_messages") and path != "/v1/messages"):
+            if (problem := self.auth(ctx.headers, fault)) is not None:
+                return problem
+        if (problem := self.version(ctx, fault)) is not None:
+            return problem
+        if fault.has("reject_beta_query") and "beta=" in query:
+            return error(400, "beta: unknown query parameter")
+        if fault.has("unknown_beta_500") and "anthropic-beta" in ctx.headers:
+            return error(500, "Internal server error")
+        return scenarios.refusal(ctx.headers.get(scenarios.HEADER), self.scenarios, path)
+
+    def auth(self, headers: dict[str, str], fault: Fault) -> ErrorOut | None:
+        accepted = list(self.profile.accepted_schemes)
+        if fault.has("accept_rejected_scheme"):
+            accepted += self.profile.rejected_schemes
+        if fault.has("reject_accepted_scheme"):
+            accepted = accepted[:-1]
+        creds = credentials(headers)
+        usable = [value for scheme, value in creds if scheme in accepted]
+        if any(secrets.compare_digest(v, self.key) for v in usable) or (usable and fault.has("accept_wrong_key")):
+            return None
+        status = int(self.profile.auth["invalid_key_status" if usable else "missing_key_status"])
+        if usable:
+            return error(status, "invalid API key")
+        if not creds and fault.has("accept_missing_api_key"):
+            return None
+        schemes = ", ".join(SCHEME_LABELS[s] for s in accepted)
+        seen = ", ".join(SCHEME_LABELS[s] for s, _ in creds)
+        return error(status, f"{seen} is not accepted; use {schemes}" if creds else f"missing API key; use {schemes}")
+
+    def version(self, ctx: Ctx, fault: Fault) -> ErrorOut | None:
+        value = ctx.headers.get("anthropic-version")
+        known = value in self.profile.versions and not (fault.has("reject_new_version") and value == NEW_VERSION)
+        if known or not self.upstream:
+            # Providers with their own overlay ignore the header (as DeepSeek documents).
+            ctx.headers = {**ctx.headers, "anthropic-version": value if known and value else self.profile.anthropic_version}
+            return None
+        if value is None:
+            if fault.has("missing_version_accepted"):
+                ctx.headers = {**ctx.headers, "anthropic-version": self.profile.anthropic_version}
+                return None
+            return error(400, "anthropic-version: header is required")
+        return error(400, f"anthropic-version: unsupported version {value!r}; use one of {', '.join(self.profile.versions)}")
+
+    async def read_json(self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault) -> Any:
+        too_big = error(400 if fault.has("no_413") else 413, f"request body exceeds {MAX_BODY} bytes")
+        length = ctx.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            await reply.error(too_big)
+            await drain(receive)
+            return _SENT
+        data = await read_capped(receive)
+        if data is None:
+            await reply.error(too_big)
+            await drain(receive)
+            return _SENT
+        content_type = ctx.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            await reply.error(error(400, f"content-type: must be application/json, got {content_type or 'none'!r}"))
+            return _SENT
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            await reply.error(error(400, f"(body): invalid JSON: {exc}"))
+            return _SENT
+
+    def issues_error(self, ctx: Ctx, fault: Fault, body: Any, endpoint: str) -> ErrorOut | None:
+        version = ctx.headers["anthropic-version"]
+        if fault.has("accept_sampling_on_new_version"):
+            version = self.profile.anthropic_version if version == NEW_VERSION else version
+        issues = request_issues(body, endpoint, version, self.profile, self.validators.get(version))
+        if fault.issues is not None:
+            issues = fault.issues(issues, ctx)
+        if not issues:
+            return None
+        missing = "required" in issues[0].message.lower()
+        status = 422 if missing and 422 in self.profile.contract.get("client_error_statuses", []) else 400
+        return error(status, str(issues[0]))
+
+    async def messages(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
+        if fault.request is not None:
+            body = fault.request(body, ctx)
+        ctx.body = body
+        if (problem := self.issues_error(ctx, fault, body, "messages")) is not None:
+            await reply.error(problem)
+            return
+        scenario = scenarios.parse(ctx.headers.get(scenarios.HEADER))
+        ctx.stream = body.get("stream") is True
+        if await scenarios.first_byte_delay(scenario, ctx, fault):
+            return
+        if scenario.name == "stream_error" and not ctx.stream:
+            await reply.error(error(500, "Internal server error"))
+            return
+        text = scenarios.long_text(scenario)
+        made = build_reply(body, thinking=self.profile.has("thinking"), text=text)
+        model = str(body.get("model") or self.profile.model())
+        message = message_object(made, "msg_01" + digest(body)[:22], model, self.upstream)
+        if fault.message is not None:
+            message = fault.message(message, ctx)
+        as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (not ctx.stream and fault.has("json_answered_sse"))
+        if as_sse:
+            await self.stream(ctx, fault, message, reply, scenario)
+        else:
+            await self.json_message(ctx, fault, message, reply)
+
+    async def json_message(self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply) -> None:
+        if fault.body is not None:
+            message = fault.body(message, ctx)
+        data = dumps(message)
+        if fault.raw is not None:
+            data = fault.raw(data, ctx)
+        content_type = b"text/plain; charset=utf-8" if fault.has("wrong_content_type") else JSON_TYPE
+        await reply.whole(200, content_type, data)
+
+    async def stream(self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply, scenario: scenarios.Scenario) -> None:
+        events = stream_events(message, self.upstream)
+        if fault.events is not None:
+            events = fault.events(events, ctx)
+        frames = [frame(name, data, self.named) for name, data in events]
+        if fault.frame is not None:
+            frames = [fault.frame(name, data, raw) for (name, data), raw in zip(events, frames, strict=True)]
+        steps = [Step(f) for f in frames] + ([Step(DONE_FRAME)] if self.done else [])
+        steps = scenarios.stream_steps(scenario, steps, self.named, ctx.request_id)
+        if fault.steps is not None:
+            steps = fault.steps(steps, ctx)
+        await reply.start(200, SSE_TYPE, {"cache-control": "no-cache"})
+        for step in steps:
+            if step.delay_s and await scenarios.wait_disconnect(ctx.receive, step.delay_s):
+                return
+            if step.reset:
+                raise ResetStream(ctx.request_id)
+            if step.data:
+                await reply.body(step.data, more=True)
+        await reply.body(b"")
+
+    async def count_tokens(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
+        ctx.body = body
+        if fault.has("count_tokens_needs_max_tokens") and isinstance(body, dict) and "max_tokens" not in body:
+            await reply.error(error(400, "max_tokens: Field required"))
+            return
+        if (problem := self.issues_error(ctx, fault, body, "count_tokens")) is not None:
+            await reply.error(problem)
+            return
+        count = count_input_tokens(body) + (3 if fault.has("count_tokens_mismatch") else 0)
+        await reply.whole(200, JSON_TYPE, dumps({"input_tokens": count}))
+
+    async def models(self, ctx: Ctx, fault: Fault, path: str, query: str, reply: Reply) -> None:
+        infos = [model_info(m) for m in dict.fromkeys(self.profile.models.values())]
+        if path != "/v1/models":
+            wanted = path.removeprefix("/v1/models/")
+            found = [i for i in infos if i["id"] == wanted]
+            if not found and not fault.has("unknown_model_200"):
+                await reply.error(error(404, f"model: {wanted} not found"))
+                return
+            await reply.whole(200, JSON_TYPE, dumps(found[0] if found else model_info(wanted)))
+            return
+        if fault.has("models_openai_shape"):
+            data = [{"id": i["id"], "object": "model", "created": 0, "owned_by": "mock"} for i in infos]
+            await reply.whole(200, JSON_TYPE, dumps({"object": "list", "data": data}))
+            return
+        await reply.whole(200, JSON_TYPE, dumps(models_page(infos, query)))
+
+
+_SENT = object()
+SCHEME_LABELS = {"x-api-key": "x-api-key", "bearer": "Authorization: Bearer", "api-key": "Authorization: Api-Key"}
+
+
+def credentials(headers: dict[str, str]) -> list[tuple[str, str]]:
+    """The (scheme, key) pairs a request presents."""
+    found: list[tuple[str, str]] = []
+    if "x-api-key" in headers:
+        found.append(("x-api-key", headers["x-api-key"]))
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() in ("bearer", "api-key"):
+        found.append((scheme.lower(), value.strip()))
+    return found
+
+
+def model_info(model_id: str) -> dict[str, Any]:
+    return {
+        "type": "model", "id": model_id, "display_name": model_id.replace("-", " ").title(),
+        "created_at": "2026-01-01T00:00:00Z", "max_input_tokens": 200000, "max_tokens": 64000,
+        "capabilities": None,
+    }  # fmt: skip
+
+
+def models_page(infos: list[dict[str, Any]], query: str) -> dict[str, Any]:
+    params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+    ids = [i["id"] for i in infos]
+    start = ids.index(params["after_id"]) + 1 if params.get("after_id") in ids else 0
+    limit = int(params["limit"]) if params.get("limit", "").isdigit() else 20
+    page = infos[start : start + max(1, limit)]
+    return {
+        "data": page, "has_more": start + len(page) < len(infos),
+        "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None,
+    }  # fmt: skip
+
+
+async def read_capped(receive: Receive) -> bytes | None:
+    """The request body, or None once it passes MAX_BODY (reading stops there)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def drain(receive: Receive) -> None:
+    """Discard the rest of a refused body so the client can read the answer (bounded)."""
+    size = 0
+    while size < DRAIN_LIMIT:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if message["type"] == "http.disconnect" or not message.get("more_body"):
+            return
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def build_app(profile: Profile, key: str, fault: str | None = None) -> MockApp:
+    return MockApp(profile, key, fault)

@@ -1,0 +1,24 @@
+"""The catalogue of named mock faults: each changes one observable thing and names the clauses
+it breaks; legal variants (legal=True) break none and a suite must not flag them.
+
+Select one per server (`msgconform mock --fault NAME`, `MockServer(..., fault=NAME)`) or per
+request (header `x-msgconform-fault: NAME`, which wins over the server's)."""
+
+from __future__ import annotations
+
+from msgconform.errors import ConfigError
+from msgconform.mock import faults_http, faults_stream
+from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
+
+__all__ = ["FAULTS", "NO_FAULT", "Ctx", "ErrorOut", "Fault", "get"]
+
+FAULTS: dict[str, Fault] = {f.name: f for f in [*faults_stream.FAULTS, *faults_http.FAULTS]}
+
+
+def get(name: str | None) -> Fault:
+    if not name:
+        return NO_FAULT
+    try:
+        return FAULTS[name]
+    except KeyError:
+        raise ConfigError("--fault", f"unknown fault {name!r}", "msgconform mock --list-faults") from None

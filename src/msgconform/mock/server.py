@@ -1,0 +1,94 @@
+"""The mock on a real loopback socket: uvicorn in a thread, for tests, the runner and the CLI."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from msgconform.mock.app import build_app
+from msgconform.profiles import Profile
+
+START_TIMEOUT_S = 10.0
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:
+        # Signal handlers can only be installed in the main thread; the owner stops us instead.
+        pass
+
+
+class MockServer:
+    """`with MockServer(profile, key) as server:` serves on `server.url` until the block ends."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        key: str,
+        fault: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "critical",
+    ) -> None:
+        self.app = build_app(profile, key, fault)
+        self.host, self.port = host, port
+        self.log_level = log_level
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> MockServer:
+        # Binding the socket here means the port is known at once and no other process can race us.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app, log_level=self.log_level, lifespan="off", timeout_graceful_shutdown=1,
+            access_log=False, ws="none", backlog=2048,
+        )  # fmt: skip
+        self._server, self._sock = _Server(config), sock
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="msgconform-mock", daemon=True
+        )
+        self._thread.start()
+        self._wait_started()
+        return self
+
+    def _wait_started(self) -> None:
+        assert self._server is not None and self._thread is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the mock did not start on {self.url}")
+            time.sleep(0.002)
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        """Block until the server thread ends (the CLI serves until interrupted)."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._thread = self._sock = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

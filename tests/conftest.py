@@ -1,0 +1,49 @@
+"""Shared fixtures for the harness self-tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from msgconform.mock.server import MockServer
+from msgconform.profiles import Profile
+from msgconform.profiles import load as load_profile
+
+MOCK_KEY = "sk-mock-test-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def mock_profile() -> Profile:
+    return load_profile("mock")
+
+
+@pytest.fixture(scope="session")
+def mock_server(mock_profile: Profile) -> Iterator[MockServer]:
+    """The clean mock (profile "mock") on a loopback port, shared by the whole session."""
+    with MockServer(mock_profile, MOCK_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def provider_mock() -> Iterator[Callable[[str], MockServer]]:
+    """Start (once per session) the mock emulating a named provider profile."""
+    servers: dict[str, MockServer] = {}
+
+    def start(name: str) -> MockServer:
+        if name not in servers:
+            servers[name] = MockServer(load_profile(name), MOCK_KEY).start()
+        return servers[name]
+
+    yield start
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def mock_client(mock_server: MockServer) -> Iterator[httpx.Client]:
+    """httpx against the clean mock with the key and version set."""
+    headers = {"x-api-key": MOCK_KEY, "anthropic-version": "2023-06-01"}
+    with httpx.Client(base_url=mock_server.url, headers=headers, timeout=10) as client:
+        yield client

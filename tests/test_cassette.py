@@ -1,0 +1,232 @@
+"""Cassettes: recording redacts every secret, replay gives back the recorded exchanges exactly."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from msgconform import profiles
+from msgconform.cassette import RecordingClient, ReplayClient, load_cassette
+from msgconform.checks.base import TransportError
+from msgconform.client import Budget, BudgetExhausted, StreamWatch
+from msgconform.errors import ConfigError
+from msgconform.exchange import Chunk, Exchange
+from msgconform.report.redact import Redactor
+
+KEY = "sk-cassette-test-key-5f1e2d3c4b5a"
+BASE = "http://127.0.0.1:9999"
+BODY = {"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+SSE = (
+    b'event: message_start\ndata: {"type":"message_start"}\n\n',
+    b'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+)
+
+
+class FakeInner:
+    """Stands in for HttpClient: answers from a script of (status, headers, chunks)."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, str], list[bytes]]]) -> None:
+        self.base_url = BASE
+        self.budget = Budget(max_requests=100, max_output_tokens=1000)
+        self.answers = answers
+        self.closed = False
+
+    def send(
+        self,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        watch: Callable[[], StreamWatch] | None = None,
+        retry: bool = True,
+    ) -> Exchange:
+        status, response_headers, parts = self.answers.pop(0)
+        exchange = Exchange(label, method, BASE + path, dict(headers), json_body, raw_body, status)
+        exchange.response_headers = response_headers
+        exchange.chunks = [Chunk(0.01 * (i + 1), p) for i, p in enumerate(parts)]
+        exchange.elapsed_s = 0.05
+        return exchange
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Feeds:
+    terminal_seen = False
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        self.data.append(data)
+
+
+def record(tmp_path: Path, answers: list[tuple[int, dict[str, str], list[bytes]]]) -> Path:
+    path = tmp_path / "run.cassette.jsonl"
+    client = RecordingClient(FakeInner(answers), path, Redactor([KEY]), provider="mock")
+    client.send("main", "POST", "/v1/messages", headers={"x-api-key": KEY}, json_body=BODY)
+    client.close()
+    return path
+
+
+def same(a: Exchange, b: Exchange) -> bool:
+    return (a.status, a.response_headers, a.body, a.ended) == (
+        b.status,
+        b.response_headers,
+        b.body,
+        b.ended,
+    )
+
+
+def test_recording_writes_a_header_and_keeps_the_key_out(tmp_path: Path) -> None:
+    echo = b'{"type":"error","error":{"message":"bad key ' + KEY.encode() + b'"}}'
+    path = record(tmp_path, [(401, {"authorization": f"Bearer {KEY}"}, [echo])])
+    text = path.read_text()
+    assert KEY not in text
+    header, line = (json.loads(x) for x in text.splitlines())
+    assert (header["kind"], header["format"], header["provider"]) == ("cassette", 1, "mock")
+    assert header["created_at"]
+    assert line["request"]["headers"]["x-api-key"] == "[REDACTED]"
+    assert line["response"]["chunks"][0]["redacted"] is True
+
+
+def test_replay_returns_the_recorded_exchange_and_feeds_the_watch(tmp_path: Path) -> None:
+    inner = FakeInner([(200, {"content-type": "text/event-stream"}, list(SSE))])
+    path = tmp_path / "c.jsonl"
+    recorder = RecordingClient(inner, path, Redactor([KEY]))
+    original = recorder.send("s", "POST", "/v1/messages", headers={}, json_body=BODY)
+    recorder.close()
+    feeds = Feeds()
+    again = ReplayClient(path).send(
+        "s", "POST", "/v1/messages", headers={"x-api-key": "other"}, json_body=BODY,
+        watch=lambda: feeds,
+    )  # fmt: skip
+    assert same(original, again)
+    assert [c.at_s for c in again.chunks] == [c.at_s for c in original.chunks]
+    assert feeds.data == list(SSE)
+    assert inner.closed
+
+
+def test_a_request_sent_twice_gets_its_answers_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    recorder = RecordingClient(
+        FakeInner([(529, {}, [b"{}"]), (200, {}, [b"{}"])]), path, Redactor([])
+    )
+    for _ in range(2):
+        recorder.send("x", "POST", "/v1/messages", headers={}, json_body=BODY)
+    recorder.close()
+    replay = ReplayClient(path)
+    statuses = [replay.send("x", "POST", "/v1/messages", headers={}, json_body=BODY).status]
+    statuses.append(replay.send("x", "POST", "/v1/messages", headers={}, json_body=BODY).status)
+    assert statuses == [529, 200]
+    with pytest.raises(TransportError, match=r"recorded 2 time\(s\).*call 3"):
+        replay.send("x", "POST", "/v1/messages", headers={}, json_body=BODY)
+
+
+def test_an_unrecorded_request_is_one_line_naming_it(tmp_path: Path) -> None:
+    replay = ReplayClient(record(tmp_path, [(200, {}, [b"{}"])]))
+    with pytest.raises(TransportError) as info:
+        replay.send("other-label", "POST", "/v1/messages", headers={}, json_body=BODY)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("replay: POST /v1/messages [other-label]")
+    assert message.endswith("not in run.cassette.jsonl")
+
+
+def test_replay_spends_the_budget_it_is_given(tmp_path: Path) -> None:
+    replay = ReplayClient(record(tmp_path, [(200, {}, [b"{}"])]), budget=Budget(0, 10))
+    with pytest.raises(BudgetExhausted):
+        replay.send("main", "POST", "/v1/messages", headers={}, json_body=BODY)
+
+
+def test_a_missing_cassette_is_one_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such cassette"):
+        load_cassette(tmp_path / "absent.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"kind": "exchange", "request": {}}', "exchange without 'response'"),
+        ('{"kind": "exchange", "request": {"label": "a"}, "response": {}}', "without 'method'"),
+    ],
+)
+def test_a_malformed_line_names_its_number(tmp_path: Path, line: str, problem: str) -> None:
+    path = record(tmp_path, [(200, {}, [b"{}"])])
+    path.write_text(path.read_text() + line + "\n")
+    with pytest.raises(ConfigError, match=rf":3: .*{problem}"):
+        load_cassette(path)
+
+
+def test_a_file_without_a_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"kind": "exchange"}\n')
+    with pytest.raises(ConfigError, match=":1: no cassette header"):
+        load_cassette(path)
+
+
+# ---- the workflows that record cassettes nightly -------------------------------------------------
+
+WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
+
+
+def workflow(name: str) -> dict[Any, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the bare key `on` as True.
+    data["on"] = data.pop(True)
+    return data
+
+
+def steps_text(job: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) + str(step.get("uses", "")) for step in job["steps"])
+
+
+def test_ci_runs_the_local_entry_point_on_push_and_pull_request() -> None:
+    ci = workflow("ci.yml")
+    assert {"push", "pull_request"} <= set(ci["on"])
+    assert "bash .ci/run" in steps_text(ci["jobs"]["check"])
+
+
+def test_nightly_runs_each_provider_with_its_own_key() -> None:
+    nightly = workflow("nightly.yml")
+    assert {"schedule", "workflow_dispatch"} <= set(nightly["on"])
+    run = nightly["jobs"]["run"]
+    assert run["continue-on-error"] is True
+    legs = {leg["provider"]: leg["key_env"] for leg in run["strategy"]["matrix"]["include"]}
+    assert legs == {p: profiles.load(p).key_env for p in ("baseten", "cortecs", "anthropic")}
+    text = steps_text(run)
+    for needed in ("actions/setup-python", "make install", "msgconform run", "--record"):
+        assert needed in text
+    upload = next(s for s in run["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "reports/${{ matrix.provider }}/"
+
+
+def test_nightly_compares_and_diffs_after_every_leg() -> None:
+    compare = workflow("nightly.yml")["jobs"]["compare"]
+    assert compare["needs"] == "run"
+    assert compare["if"] == "always()"
+    text = steps_text(compare)
+    for needed in ("msgconform compare", "msgconform diff", "GITHUB_STEP_SUMMARY", "gh run list"):
+        assert needed in text
+    downloads = [s for s in compare["steps"] if "download-artifact" in s.get("uses", "")]
+    assert any("run-id" in s["with"] for s in downloads)
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "nightly.yml"])
+def test_workflow_shell_steps_parse(name: str) -> None:
+    for job in workflow(name)["jobs"].values():
+        for step in job["steps"]:
+            if "run" in step:
+                script = re.sub(r"\$\{\{.*?\}\}", "x", step["run"])
+                subprocess.run(["bash", "-n", "-c", script], check=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -18,7 +19,9 @@ from msgconform.checks.base import TransportError
 from msgconform.client import Budget, BudgetExhausted, StreamWatch
 from msgconform.errors import ConfigError
 from msgconform.exchange import Chunk, Exchange
+from msgconform.mock.server import MockServer
 from msgconform.report.redact import Redactor
+from msgconform.runner.session import make_watch
 
 KEY = "sk-cassette-test-key-5f1e2d3c4b5a"
 BASE = "http://127.0.0.1:9999"
@@ -174,6 +177,66 @@ def test_a_file_without_a_header_is_refused(tmp_path: Path) -> None:
     path.write_text('{"kind": "exchange"}\n')
     with pytest.raises(ConfigError, match=":1: no cassette header"):
         load_cassette(path)
+
+
+# ---- round trip through the real client and the bundled mock -------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cassettes"
+
+
+def fixture_recorder() -> Any:
+    spec = importlib.util.spec_from_file_location("record_fixtures", FIXTURES / "record.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def key_anywhere(path: Path, key: str) -> bool:
+    """The key in the text, or inside any base64 body the text carries."""
+    cassette = load_cassette(path)
+    bodies = [c.data for e in cassette.entries for c in e.chunks]
+    return key in path.read_text() or any(key.encode() in b for b in bodies)
+
+
+def replay_entry(path: Path, watch: Any = None) -> tuple[Exchange, Any]:
+    entry = load_cassette(path).entries[0]
+    sent = ReplayClient(path).send(
+        entry.request["label"], "POST", entry.request["path"], headers={},
+        json_body=entry.request["json"], watch=watch,
+    )  # fmt: skip
+    return sent, entry
+
+
+def test_a_run_against_the_mock_replays_exactly_and_keeps_no_key(tmp_path: Path) -> None:
+    recorder = fixture_recorder()
+    with MockServer(profiles.load("mock"), recorder.KEY) as server:
+        recorded = {n: recorder.record_one(server.url, n, tmp_path / n) for n in recorder.REQUESTS}
+    assert recorded["error"].status == 400
+    for name, original in recorded.items():
+        assert not key_anywhere(tmp_path / name, recorder.KEY)
+        again, _ = replay_entry(tmp_path / name)
+        body = original.body.replace(recorder.KEY.encode(), b"[REDACTED]")
+        assert (again.status, again.response_headers, again.body, again.ended) == (
+            original.status, original.response_headers, body, original.ended,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["message", "stream", "error"])
+def test_shipped_cassettes_replay_and_hold_no_key(name: str) -> None:
+    path = FIXTURES / f"{name}.jsonl"
+    assert not key_anywhere(path, fixture_recorder().KEY)
+    watch = make_watch()
+    again, entry = replay_entry(path, watch=lambda: watch)
+    assert again.body == b"".join(c.data for c in entry.chunks)
+    assert again.status == entry.response["status"]
+    assert watch.terminal_seen is (name == "stream")
+
+
+def test_the_error_cassette_marks_its_redacted_chunk() -> None:
+    chunks = load_cassette(FIXTURES / "error.jsonl").entries[0].response["chunks"]
+    assert [c.get("redacted", False) for c in chunks] == [True]
 
 
 # ---- the workflows that record cassettes nightly -------------------------------------------------

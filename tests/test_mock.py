@@ -21,7 +21,11 @@ TOOL = {
             "unit": {"enum": ["celsius", "fahrenheit"]},
             "days": {"type": "integer", "minimum": 1, "maximum": 7},
             "when": {"type": "string", "format": "date"},
-            "where": {"type": "object", "properties": {"lat": {"type": "number"}}, "required": ["lat"]},
+            "where": {
+                "type": "object",
+                "properties": {"lat": {"type": "number"}},
+                "required": ["lat"],
+            },
             "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
         },
         "required": ["city", "unit", "where"],
@@ -31,7 +35,11 @@ TOOL = {
 
 
 def ask(client: httpx.Client, text: str = "hello", **fields: Any) -> dict[str, Any]:
-    body = {"model": "mock-sonnet", "max_tokens": 200, "messages": [{"role": "user", "content": text}]}
+    body = {
+        "model": "mock-sonnet",
+        "max_tokens": 200,
+        "messages": [{"role": "user", "content": text}],
+    }
     response = client.post("/v1/messages", json={**body, **fields})
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -71,7 +79,9 @@ def test_stop_sequence_cuts_before_the_match(mock_client: httpx.Client) -> None:
     assert "reference" not in text_of(message)
 
 
-@pytest.mark.parametrize("system", ["Use CANARY and ZEBRA now", [{"type": "text", "text": "CANARY ZEBRA"}]])
+@pytest.mark.parametrize(
+    "system", ["Use CANARY and ZEBRA now", [{"type": "text", "text": "CANARY ZEBRA"}]]
+)
 def test_system_canaries_lead_the_reply(mock_client: httpx.Client, system: Any) -> None:
     assert text_of(ask(mock_client, system=system)).startswith("CANARY ZEBRA ")
 
@@ -101,7 +111,12 @@ def test_auto_calls_a_named_tool_and_none_answers_text(mock_client: httpx.Client
 def test_tool_result_round_trip(mock_client: httpx.Client) -> None:
     call = ask(mock_client, tools=[TOOL], tool_choice={"type": "any"})["content"][0]
     for content in ("sunny", [{"type": "text", "text": "sunny"}]):
-        result = {"type": "tool_result", "tool_use_id": call["id"], "content": content, "is_error": False}
+        result = {
+            "type": "tool_result",
+            "tool_use_id": call["id"],
+            "content": content,
+            "is_error": False,
+        }
         messages = [{"role": "user", "content": "weather?"}, {"role": "assistant", "content": [call]},
                     {"role": "user", "content": [result]}]  # fmt: skip
         assert ask(mock_client, messages=messages, tools=[TOOL])["stop_reason"] == "end_turn"
@@ -117,7 +132,11 @@ def test_thinking_block_has_a_signature(mock_client: httpx.Client) -> None:
 def test_replies_validate_in_both_modes(mock_client: httpx.Client, version: str) -> None:
     contract = Contract.load(version)
     mock_client.headers["anthropic-version"] = version
-    fields = {"tools": [TOOL], "tool_choice": {"type": "auto"}, "thinking": {"type": "enabled", "budget_tokens": 1024}}
+    fields = {
+        "tools": [TOOL],
+        "tool_choice": {"type": "auto"},
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+    }
     message = ask(mock_client, "call get_weather", max_tokens=2048, **fields)
     assert contract.message_issues(message) == []
     for _, data in events(mock_client, max_tokens=2048, **fields):
@@ -132,7 +151,11 @@ def test_stream_grammar_and_usage(mock_client: httpx.Client) -> None:
     assert all(name == data["type"] for name, data in got)
     starts = [d["index"] for n, d in got if n == "content_block_start"]
     assert starts == [0, 1]
-    pieces = [d["delta"]["partial_json"] for n, d in got if d.get("delta", {}).get("type") == "input_json_delta"]
+    pieces = [
+        d["delta"]["partial_json"]
+        for n, d in got
+        if d.get("delta", {}).get("type") == "input_json_delta"
+    ]
     assert pieces[0] == "" and len(pieces) > 2
     jsonschema.validate(json.loads("".join(pieces)), TOOL["input_schema"])
     final = got[-2][1]["usage"]["output_tokens"]
@@ -142,8 +165,14 @@ def test_stream_grammar_and_usage(mock_client: httpx.Client) -> None:
 def test_input_tokens_agree_across_endpoints(mock_client: httpx.Client) -> None:
     plain = ask(mock_client, system="Be brief")["usage"]["input_tokens"]
     streamed = events(mock_client, system="Be brief")[0][1]["message"]["usage"]["input_tokens"]
-    counted = mock_client.post("/v1/messages/count_tokens", json={
-        "model": "mock-sonnet", "system": "Be brief", "messages": [{"role": "user", "content": "hello"}]})
+    counted = mock_client.post(
+        "/v1/messages/count_tokens",
+        json={
+            "model": "mock-sonnet",
+            "system": "Be brief",
+            "messages": [{"role": "user", "content": "hello"}],
+        },
+    )
     assert plain == streamed == counted.json()["input_tokens"] > 0
 
 

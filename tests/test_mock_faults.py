@@ -14,9 +14,12 @@ PLAN = set(re.findall(r"^([A-Z]+-\d{3}) ", (SCHEMAS / "CLAUSE_PLAN.txt").read_te
 # Faults that wait for the client to give up; they are exercised with a short client deadline.
 SLOW = {"hang_before_headers", "hang_mid_stream", "slow_drip", "no_close_after_message_stop"}
 REQUEST = {
-    "model": "mock-sonnet", "max_tokens": 24, "system": "Say CANARY", "stop_sequences": ["zzz"],
+    "model": "mock-sonnet",
+    "max_tokens": 24,
+    "system": "Say CANARY",
+    "stop_sequences": ["zzz"],
     "messages": [{"role": "user", "content": "hello"}],
-}  # fmt: skip
+}
 
 
 def test_at_least_thirty_faults_and_the_legal_variants() -> None:
@@ -40,7 +43,9 @@ def fetch(url: str, fault: str | None, stream: bool, timeout: float = 5.0) -> tu
         headers["x-msgconform-fault"] = fault
     body = {**REQUEST, "stream": stream}
     try:
-        with httpx.stream("POST", url + "/v1/messages", json=body, headers=headers, timeout=timeout) as r:
+        with httpx.stream(
+            "POST", url + "/v1/messages", json=body, headers=headers, timeout=timeout
+        ) as r:
             return r.status_code, b"".join(r.iter_raw())
     except httpx.HTTPError:
         return -1, b""

@@ -56,16 +56,19 @@ class FuzzExchanges(dict[str, Exchange]):
     """The probe's exchanges plus what the checks print besides them (seed, counts, cases)."""
 
     notes: dict[str, Any]
+    st_cases: dict[str, Any]  # label -> the schemathesis Case, for its response checks
 
     def __init__(self) -> None:
         super().__init__()
         self.notes = {}
+        self.st_cases = {}
 
 
 @dataclass
 class Plan:
     mode: str
     endpoint: str
+    version: str | None
     stream: bool
     examples: int
     seed: int
@@ -80,6 +83,7 @@ class Run:
     exchanges: FuzzExchanges = field(default_factory=FuzzExchanges)
     seen: dict[bytes, tuple[Exchange, Problem | None]] = field(default_factory=dict)
     failed: Exchange | None = None
+    st_cases: dict[str, Any] = field(default_factory=dict)
     shrinks: int = 0
     dropped: int = 0
     budget: BudgetExhausted | None = None
@@ -118,6 +122,7 @@ def make_plan(session: Session, case: Case) -> Plan:
     return Plan(
         mode=mode,
         endpoint=endpoint,
+        version=params.get("version"),
         stream=case.stream or bool(params.get("stream")),
         examples=int(params.get("examples", limits.get("fuzz_examples", DEFAULT_EXAMPLES))),
         seed=run_seed(case),
@@ -307,7 +312,7 @@ def next_label(run: Run) -> str:
 
 
 def send_example(
-    session: Session, run: Run, body: Any, contract: Contract
+    session: Session, run: Run, body: Any, contract: Contract, st_case: Any
 ) -> tuple[Exchange, Problem | None] | None:
     raw = encode(body)
     if raw in run.seen:
@@ -321,7 +326,7 @@ def send_example(
             label,
             ENDPOINTS[run.plan.endpoint],
             json_body,
-            headers=session.headers(),
+            headers=session.headers(version=run.plan.version),
             raw_body=raw,
             stream=run.plan.stream,
             retry=False,
@@ -331,6 +336,7 @@ def send_example(
         return None
     if run.failed is None:
         run.exchanges[label] = exchange
+    run.st_cases[label] = st_case
     run.seen[raw] = (exchange, judge(exchange, run, session, contract))
     return run.seen[raw]
 
@@ -348,7 +354,7 @@ def explore(session: Session, plan: Plan, contract: Contract) -> Run:
         if body is None:
             run.dropped += 1
         assume(body is not None)
-        answer = send_example(session, run, body, contract)
+        answer = send_example(session, run, body, contract, case)
         if answer is not None and answer[1] is not None:
             run.failed = run.failed or answer[0]
             raise ExampleFailed(*answer)
@@ -357,6 +363,7 @@ def explore(session: Session, plan: Plan, contract: Contract) -> Run:
         trial()
     except ExampleFailed as exc:
         run.exchanges["fuzz:minimal"] = replace(exc.exchange, label="fuzz:minimal")
+        run.exchanges.st_cases["fuzz:minimal"] = run.st_cases.get(exc.exchange.label)
         run.exchanges.notes["minimal_of"] = exc.exchange.label
     except Unsatisfiable:
         pass  # reported below as "nothing sent"
@@ -379,6 +386,7 @@ def fuzz(session: Session, case: Case, body: dict[str, Any]) -> FuzzExchanges:
         shrink_requests=run.shrinks,
         rerun=f"{SEED_ENV}={plan.seed}",
     )
+    run.exchanges.st_cases.update((k, v) for k, v in run.st_cases.items() if k in run.exchanges)
     if not sent:
         if run.budget is not None:
             raise run.budget

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from msgconform import clauses, profiles
@@ -60,6 +61,17 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
                 yield f"{case.test_id}: unknown check {name}"
             elif (cited := params.get("clause")) and cited not in spec.clauses:
                 yield f"{case.test_id}: check {name} does not enforce {cited}"
+            elif unknown := unknown_params(spec.func, params):
+                yield f"{case.test_id}: check {name} takes no parameter {', '.join(unknown)}"
+
+
+def unknown_params(func: Any, params: Mapping[str, Any]) -> list[str]:
+    signature = inspect.signature(func)
+    named = {
+        p.name for p in signature.parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    }
+    return sorted(set(params) - named - {"clause"})
 
 
 def check_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
@@ -98,8 +110,8 @@ def profile_problems(cases: list[Case]) -> Iterator[str]:
 def print_coverage(cases: list[Case]) -> None:
     by_clause: dict[str, list[str]] = defaultdict(list)
     for case in cases:
-        for clause in case.clauses:
-            by_clause[clause].append(case.test_id)
-    for clause_id, clause in clauses.registry().items():
+        for cited in case.clauses:
+            by_clause[cited].append(case.test_id)
+    for clause_id, entry in clauses.registry().items():
         found = by_clause.get(clause_id, [])
-        print(f"{clause_id:11} {clause.level:6} {len(found):3} cases  {clause.title[:60]}")
+        print(f"{clause_id:11} {entry.level:6} {len(found):3} cases  {entry.title[:60]}")

@@ -85,7 +85,7 @@ def raise_first(ctx: CaseContext, clauses: Iterable[str] | None = None) -> Strea
 
 
 @check("stream_content_type", "STREAM-001")
-def stream_content_type(ctx: CaseContext, /, **_: Any) -> None:
+def stream_content_type(ctx: CaseContext) -> None:
     """stream:true is answered 200 with Content-Type text/event-stream. Clauses: STREAM-001."""
     exchange = stream_exchange(ctx)
     if exchange.status != 200 or not exchange.is_sse:
@@ -111,13 +111,13 @@ def stream_content_type(ctx: CaseContext, /, **_: Any) -> None:
     "USAGE-003",
     "ERR-005",
 )
-def stream_grammar(ctx: CaseContext, /, **_: Any) -> None:
+def stream_grammar(ctx: CaseContext) -> None:
     """The whole event grammar; reports the first violation. Clauses: STREAM-002…015."""
     raise_first(ctx)
 
 
 def _clause_check(name: str, clause: str, doc: str) -> None:
-    def func(ctx: CaseContext, /, **_: Any) -> None:
+    def func(ctx: CaseContext) -> None:
         raise_first(ctx, [clause])
 
     func.__doc__ = f"{doc} Clauses: {clause}."
@@ -143,7 +143,7 @@ for _name, _clause, _doc in (
 
 
 @check("stream_tool_input", "STREAM-009")
-def stream_tool_input(ctx: CaseContext, /, **_: Any) -> None:
+def stream_tool_input(ctx: CaseContext) -> None:
     """partial_json forms an object valid for the tool's input_schema. Clauses: STREAM-009."""
     grammar = raise_first(ctx, ["STREAM-009"])
     tools = {t.get("name"): t for t in ctx.request.get("tools") or [] if isinstance(t, Mapping)}
@@ -173,7 +173,7 @@ def stream_tool_input(ctx: CaseContext, /, **_: Any) -> None:
 
 
 @check("stream_event_schema", "STREAM-015")
-def stream_event_schema(ctx: CaseContext, /, **_: Any) -> None:
+def stream_event_schema(ctx: CaseContext) -> None:
     """Every event validates against its event schema. Clauses: STREAM-015."""
     grammar = raise_first(ctx, ["STREAM-015"])
     if not grammar.schema_checked:
@@ -181,7 +181,7 @@ def stream_event_schema(ctx: CaseContext, /, **_: Any) -> None:
 
 
 @check("stream_close_after_stop", "STREAM-013")
-def stream_close_after_stop(ctx: CaseContext, /, **_: Any) -> None:
+def stream_close_after_stop(ctx: CaseContext) -> None:
     """The server closes the connection soon after message_stop. Clauses: STREAM-013."""
     exchange = stream_exchange(ctx)
     if exchange.ended == "close_timeout":
@@ -195,7 +195,7 @@ def stream_close_after_stop(ctx: CaseContext, /, **_: Any) -> None:
 
 
 @check("stream_deadline", "STREAM-014")
-def stream_deadline(ctx: CaseContext, /, **_: Any) -> None:
+def stream_deadline(ctx: CaseContext) -> None:
     """The stream ends within its deadline, with no long silent gap. Clauses: STREAM-014."""
     exchange = stream_exchange(ctx)
     if exchange.ended in TIMEOUTS:
@@ -207,7 +207,7 @@ def stream_deadline(ctx: CaseContext, /, **_: Any) -> None:
 
 
 @check("stream_first_byte", "STREAM-017")
-def stream_first_byte(ctx: CaseContext, /, **_: Any) -> None:
+def stream_first_byte(ctx: CaseContext) -> None:
     """The first byte arrives within the first-byte deadline. Clauses: STREAM-017."""
     exchange = stream_exchange(ctx)
     limits = ctx.profile.timeouts
@@ -226,7 +226,7 @@ def stream_first_byte(ctx: CaseContext, /, **_: Any) -> None:
 @check(
     "stream_stop_reason_is", "STOP-001", "STOP-003", "STOP-004", "STOP-005", "STOP-006", "STOP-007"
 )
-def stream_stop_reason_is(ctx: CaseContext, /, expected: str = "end_turn", **_: Any) -> None:
+def stream_stop_reason_is(ctx: CaseContext, expected: str) -> None:
     """The accumulated stream stops for the expected reason. Clauses: STOP-001, STOP-003…007."""
     exchange = stream_exchange(ctx)
     message = grammar_of(ctx, exchange).message or {}
@@ -267,7 +267,7 @@ def stop_detail_problem(
 
 
 @check("stream_parity", "STREAM-016")
-def stream_parity(ctx: CaseContext, /, **_: Any) -> None:
+def stream_parity(ctx: CaseContext) -> None:
     """The accumulated stream matches the JSON reply to the same request. Clauses: STREAM-016."""
     streamed = grammar_of(ctx, ctx.exchange("stream")).message or {}
     plain = ctx.exchange("json").json()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import logging
 import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -13,7 +13,15 @@ from msgconform.mock import faults, scenarios
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import Ctx, ErrorOut, Fault
 from msgconform.mock.validate import contract_validator, request_issues
-from msgconform.mock.wire import DONE_FRAME, Step, dumps, error_body, frame, message_object, stream_events
+from msgconform.mock.wire import (
+    DONE_FRAME,
+    Step,
+    dumps,
+    error_body,
+    frame,
+    message_object,
+    stream_events,
+)
 from msgconform.profiles import Profile
 
 logger = logging.getLogger("msgconform.mock")
@@ -46,7 +54,9 @@ class Reply:
         self.send, self.ctx, self.fault = send, ctx, fault
         self.started = False
 
-    async def start(self, status: int, content_type: bytes, extra: dict[str, str] | None = None) -> None:
+    async def start(
+        self, status: int, content_type: bytes, extra: dict[str, str] | None = None
+    ) -> None:
         headers = [(b"content-type", content_type)]
         if not self.fault.has("missing_request_id"):
             headers.append((b"request-id", self.ctx.request_id.encode()))
@@ -57,19 +67,27 @@ class Reply:
     async def body(self, data: bytes, more: bool = False) -> None:
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
 
-    async def whole(self, status: int, content_type: bytes, data: bytes, extra: dict[str, str] | None = None) -> None:
+    async def whole(
+        self, status: int, content_type: bytes, data: bytes, extra: dict[str, str] | None = None
+    ) -> None:
         await self.start(status, content_type, extra)
         await self.body(data)
 
     async def error(self, err: ErrorOut) -> None:
         if self.fault.error is not None:
             err = self.fault.error(err, self.ctx)
-        data = err.raw if err.raw is not None else dumps(error_body(err.etype, err.message, self.ctx.request_id))
+        data = (
+            err.raw
+            if err.raw is not None
+            else dumps(error_body(err.etype, err.message, self.ctx.request_id))
+        )
         await self.whole(err.status, err.content_type.encode(), data, err.headers)
 
 
 def error(status: int, message: str, **headers: str) -> ErrorOut:
-    return ErrorOut(status, TYPE_BY_STATUS.get(status, "invalid_request_error"), message, dict(headers))
+    return ErrorOut(
+        status, TYPE_BY_STATUS.get(status, "invalid_request_error"), message, dict(headers)
+    )
 
 
 class MockApp:
@@ -78,9 +96,10 @@ class MockApp:
     def __init__(self, profile: Profile, key: str, fault: str | None = None) -> None:
         self.profile, self.key = profile, key
         self.fault = faults.get(fault)
-        overlay = profile.contract.get("overlay")
-        self.upstream = overlay is None
-        self.validators = {v: contract_validator(v, overlay) for v in profile.versions}
+        self.overlay = profile.contract.get("overlay")
+        self.upstream = self.overlay is None
+        versions = {*profile.versions, profile.anthropic_version}
+        self.validators = {v: contract_validator(v, self.overlay) for v in versions}
         self.named = bool(profile.contract.get("named_sse_events", True))
         self.done = bool(profile.contract.get("done_sentinel", False))
         self.ids = itertools.count(1)
@@ -94,7 +113,13 @@ class MockApp:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        ctx = Ctx(scope["method"], scope["path"], headers, self.key, f"req_{self.prefix}{next(self.ids):012d}")
+        ctx = Ctx(
+            scope["method"],
+            scope["path"],
+            headers,
+            self.key,
+            f"req_{self.prefix}{next(self.ids):012d}",
+        )
         ctx.receive = receive
         fault_name = headers.get("x-msgconform-fault")
         fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
@@ -113,7 +138,9 @@ class MockApp:
             if not reply.started:
                 await reply.error(error(500, "mock internal error"))
 
-    async def route(self, ctx: Ctx, fault: Fault, query: str, receive: Receive, reply: Reply) -> None:
+    async def route(
+        self, ctx: Ctx, fault: Fault, query: str, receive: Receive, reply: Reply
+    ) -> None:
         path = ctx.path.rstrip("/") or "/"
         expected = METHODS.get(path) or ("GET" if path.startswith("/v1/models/") else None)
         feature = FEATURE_OF.get("/v1/models" if path.startswith("/v1/models/") else path)
@@ -122,7 +149,9 @@ class MockApp:
             await reply.error(error(status, f"{ctx.method} {ctx.path}: not found"))
             return
         if ctx.method != expected:
-            await reply.error(error(405, f"{ctx.method} {ctx.path}: method not allowed", allow=expected))
+            await reply.error(
+                error(405, f"{ctx.method} {ctx.path}: method not allowed", allow=expected)
+            )
             return
         problem = self.gate(ctx, fault, query, path)
         if problem is not None:
@@ -160,7 +189,9 @@ class MockApp:
             accepted = accepted[:-1]
         creds = credentials(headers)
         usable = [value for scheme, value in creds if scheme in accepted]
-        if any(secrets.compare_digest(v, self.key) for v in usable) or (usable and fault.has("accept_wrong_key")):
+        if any(secrets.compare_digest(v, self.key) for v in usable) or (
+            usable and fault.has("accept_wrong_key")
+        ):
             return None
         status = int(self.profile.auth["invalid_key_status" if usable else "missing_key_status"])
         if usable:
@@ -169,24 +200,39 @@ class MockApp:
             return None
         schemes = ", ".join(SCHEME_LABELS[s] for s in accepted)
         seen = ", ".join(SCHEME_LABELS[s] for s, _ in creds)
-        return error(status, f"{seen} is not accepted; use {schemes}" if creds else f"missing API key; use {schemes}")
+        return error(
+            status,
+            f"{seen} is not accepted; use {schemes}"
+            if creds
+            else f"missing API key; use {schemes}",
+        )
 
     def version(self, ctx: Ctx, fault: Fault) -> ErrorOut | None:
         value = ctx.headers.get("anthropic-version")
-        known = value in self.profile.versions and not (fault.has("reject_new_version") and value == NEW_VERSION)
+        known = value in self.profile.versions and not (
+            fault.has("reject_new_version") and value == NEW_VERSION
+        )
         if known or not self.upstream:
             # Providers with their own overlay ignore the header (as DeepSeek documents).
-            ctx.headers = {**ctx.headers, "anthropic-version": value if known and value else self.profile.anthropic_version}
+            ctx.headers = {
+                **ctx.headers,
+                "anthropic-version": value if known and value else self.profile.anthropic_version,
+            }
             return None
         if value is None:
             if fault.has("missing_version_accepted"):
                 ctx.headers = {**ctx.headers, "anthropic-version": self.profile.anthropic_version}
                 return None
             return error(400, "anthropic-version: header is required")
-        return error(400, f"anthropic-version: unsupported version {value!r}; use one of {', '.join(self.profile.versions)}")
+        return error(
+            400,
+            f"anthropic-version: unsupported version {value!r}; use one of {', '.join(self.profile.versions)}",
+        )
 
     async def read_json(self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault) -> Any:
-        too_big = error(400 if fault.has("no_413") else 413, f"request body exceeds {MAX_BODY} bytes")
+        too_big = error(
+            400 if fault.has("no_413") else 413, f"request body exceeds {MAX_BODY} bytes"
+        )
         length = ctx.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY:
             await reply.error(too_big)
@@ -199,7 +245,11 @@ class MockApp:
             return _SENT
         content_type = ctx.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            await reply.error(error(400, f"content-type: must be application/json, got {content_type or 'none'!r}"))
+            await reply.error(
+                error(
+                    400, f"content-type: must be application/json, got {content_type or 'none'!r}"
+                )
+            )
             return _SENT
         try:
             return json.loads(data)
@@ -211,13 +261,18 @@ class MockApp:
         version = ctx.headers["anthropic-version"]
         if fault.has("accept_sampling_on_new_version"):
             version = self.profile.anthropic_version if version == NEW_VERSION else version
-        issues = request_issues(body, endpoint, version, self.profile, self.validators.get(version))
+        validator = self.validators.get(version) or contract_validator(version, self.overlay)
+        issues = request_issues(body, endpoint, version, self.profile, validator)
         if fault.issues is not None:
             issues = fault.issues(issues, ctx)
         if not issues:
             return None
         missing = "required" in issues[0].message.lower()
-        status = 422 if missing and 422 in self.profile.contract.get("client_error_statuses", []) else 400
+        status = (
+            422
+            if missing and 422 in self.profile.contract.get("client_error_statuses", [])
+            else 400
+        )
         return error(status, str(issues[0]))
 
     async def messages(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
@@ -240,28 +295,44 @@ class MockApp:
         message = message_object(made, "msg_01" + digest(body)[:22], model, self.upstream)
         if fault.message is not None:
             message = fault.message(message, ctx)
-        as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (not ctx.stream and fault.has("json_answered_sse"))
+        as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (
+            not ctx.stream and fault.has("json_answered_sse")
+        )
         if as_sse:
             await self.stream(ctx, fault, message, reply, scenario)
         else:
             await self.json_message(ctx, fault, message, reply)
 
-    async def json_message(self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply) -> None:
+    async def json_message(
+        self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply
+    ) -> None:
         if fault.body is not None:
             message = fault.body(message, ctx)
         data = dumps(message)
         if fault.raw is not None:
             data = fault.raw(data, ctx)
-        content_type = b"text/plain; charset=utf-8" if fault.has("wrong_content_type") else JSON_TYPE
+        content_type = (
+            b"text/plain; charset=utf-8" if fault.has("wrong_content_type") else JSON_TYPE
+        )
         await reply.whole(200, content_type, data)
 
-    async def stream(self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply, scenario: scenarios.Scenario) -> None:
+    async def stream(
+        self,
+        ctx: Ctx,
+        fault: Fault,
+        message: dict[str, Any],
+        reply: Reply,
+        scenario: scenarios.Scenario,
+    ) -> None:
         events = stream_events(message, self.upstream)
         if fault.events is not None:
             events = fault.events(events, ctx)
         frames = [frame(name, data, self.named) for name, data in events]
         if fault.frame is not None:
-            frames = [fault.frame(name, data, raw) for (name, data), raw in zip(events, frames, strict=True)]
+            frames = [
+                fault.frame(name, data, raw)
+                for (name, data), raw in zip(events, frames, strict=True)
+            ]
         steps = [Step(f) for f in frames] + ([Step(DONE_FRAME)] if self.done else [])
         steps = scenarios.stream_steps(scenario, steps, self.named, ctx.request_id)
         if fault.steps is not None:
@@ -278,7 +349,11 @@ class MockApp:
 
     async def count_tokens(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
         ctx.body = body
-        if fault.has("count_tokens_needs_max_tokens") and isinstance(body, dict) and "max_tokens" not in body:
+        if (
+            fault.has("count_tokens_needs_max_tokens")
+            and isinstance(body, dict)
+            and "max_tokens" not in body
+        ):
             await reply.error(error(400, "max_tokens: Field required"))
             return
         if (problem := self.issues_error(ctx, fault, body, "count_tokens")) is not None:
@@ -298,14 +373,20 @@ class MockApp:
             await reply.whole(200, JSON_TYPE, dumps(found[0] if found else model_info(wanted)))
             return
         if fault.has("models_openai_shape"):
-            data = [{"id": i["id"], "object": "model", "created": 0, "owned_by": "mock"} for i in infos]
+            data = [
+                {"id": i["id"], "object": "model", "created": 0, "owned_by": "mock"} for i in infos
+            ]
             await reply.whole(200, JSON_TYPE, dumps({"object": "list", "data": data}))
             return
         await reply.whole(200, JSON_TYPE, dumps(models_page(infos, query)))
 
 
 _SENT = object()
-SCHEME_LABELS = {"x-api-key": "x-api-key", "bearer": "Authorization: Bearer", "api-key": "Authorization: Api-Key"}
+SCHEME_LABELS = {
+    "x-api-key": "x-api-key",
+    "bearer": "Authorization: Bearer",
+    "api-key": "Authorization: Api-Key",
+}
 
 
 def credentials(headers: dict[str, str]) -> list[tuple[str, str]]:

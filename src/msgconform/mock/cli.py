@@ -59,14 +59,18 @@ def run(args: argparse.Namespace) -> int:
         print(list_faults())
         return 0
     if args.fault and args.fault not in FAULTS:
-        raise ConfigError("--fault", f"unknown fault {args.fault!r}", "msgconform mock --list-faults")
+        raise ConfigError(
+            "--fault", f"unknown fault {args.fault!r}", "msgconform mock --list-faults"
+        )
     if not 0 <= args.port <= 65535:
         raise ConfigError("--port", f"{args.port} is not a port", "0..65535")
     profile = profiles.load(args.provider)
     key = args.key or os.environ.get(KEY_ENV) or "sk-mock-" + secrets.token_hex(12)
-    from msgconform.mock.server import MockServer  # noqa: PLC0415  (uvicorn loads only to serve)
+    from msgconform.mock.server import MockServer
 
-    server = MockServer(profile, key, args.fault, host=args.host, port=args.port, log_level="warning")
+    server = MockServer(
+        profile, key, args.fault, host=args.host, port=args.port, log_level="warning"
+    )
     try:
         server.start()
     except OSError as exc:

@@ -21,4 +21,6 @@ def get(name: str | None) -> Fault:
     try:
         return FAULTS[name]
     except KeyError:
-        raise ConfigError("--fault", f"unknown fault {name!r}", "msgconform mock --list-faults") from None
+        raise ConfigError(
+            "--fault", f"unknown fault {name!r}", "msgconform mock --list-faults"
+        ) from None

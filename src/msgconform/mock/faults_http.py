@@ -65,7 +65,11 @@ def _bad_tool_input(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
 
 
 def _drop_final_assistant(body: Any, ctx: Ctx) -> Any:
-    if isinstance(body, dict) and body.get("messages") and body["messages"][-1].get("role") == "assistant":
+    if (
+        isinstance(body, dict)
+        and body.get("messages")
+        and body["messages"][-1].get("role") == "assistant"
+    ):
         return {**body, "messages": body["messages"][:-1]}
     return body
 
@@ -111,7 +115,9 @@ def _has_block(body: dict[str, Any], test: Any) -> bool:
 
 
 def _openai(err: ErrorOut, ctx: Ctx) -> ErrorOut:
-    err.raw = json.dumps({"error": {"message": err.message, "type": err.etype, "code": err.status}}).encode()
+    err.raw = json.dumps(
+        {"error": {"message": err.message, "type": err.etype, "code": err.status}}
+    ).encode()
     return err
 
 
@@ -158,84 +164,255 @@ def _string_cache(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
 
 
 FAULTS: list[Fault] = [
-    Fault("unknown_stop_reason", "stop_reason is 'finished' (not in the enum)", ("STOP-001", "STREAM-011"),
-          message=_unknown_stop),
-    Fault("null_stop_reason_nonstream", "non-streaming replies have stop_reason null", ("STOP-002",),
-          body=_set("stop_reason", None)),
-    Fault("stop_sequence_not_echoed", "stop_sequence is null when stop_reason is stop_sequence",
-          ("STOP-003", "STOP-005"), message=_no_echo),
-    Fault("stop_sequence_in_text", "the matched stop sequence stays in the text", ("STOP-005",),
-          message=_seq_in_text),
-    Fault("max_tokens_ignored", "replies run past max_tokens (end_turn, more tokens)", ("STOP-004",),
-          request=lambda body, ctx: {**body, "max_tokens": max(4096, body.get("max_tokens", 0))} if isinstance(body, dict) and isinstance(body.get("max_tokens"), int) else body),
-    Fault("wrong_stop_reason_tool", "tool calls end with stop_reason end_turn", ("STOP-006",),
-          message=_tool_end_turn),
-    Fault("tool_input_not_matching_schema", "tool_use input lacks a required property",
-          ("SHAPE-007", "STREAM-009"), message=_bad_tool_input),
+    Fault(
+        "unknown_stop_reason",
+        "stop_reason is 'finished' (not in the enum)",
+        ("STOP-001", "STREAM-011"),
+        message=_unknown_stop,
+    ),
+    Fault(
+        "null_stop_reason_nonstream",
+        "non-streaming replies have stop_reason null",
+        ("STOP-002",),
+        body=_set("stop_reason", None),
+    ),
+    Fault(
+        "stop_sequence_not_echoed",
+        "stop_sequence is null when stop_reason is stop_sequence",
+        ("STOP-003", "STOP-005"),
+        message=_no_echo,
+    ),
+    Fault(
+        "stop_sequence_in_text",
+        "the matched stop sequence stays in the text",
+        ("STOP-005",),
+        message=_seq_in_text,
+    ),
+    Fault(
+        "max_tokens_ignored",
+        "replies run past max_tokens (end_turn, more tokens)",
+        ("STOP-004",),
+        request=lambda body, ctx: {**body, "max_tokens": max(4096, body.get("max_tokens", 0))}
+        if isinstance(body, dict) and isinstance(body.get("max_tokens"), int)
+        else body,
+    ),
+    Fault(
+        "wrong_stop_reason_tool",
+        "tool calls end with stop_reason end_turn",
+        ("STOP-006",),
+        message=_tool_end_turn,
+    ),
+    Fault(
+        "tool_input_not_matching_schema",
+        "tool_use input lacks a required property",
+        ("SHAPE-007", "STREAM-009"),
+        message=_bad_tool_input,
+    ),
     Fault("negative_tokens", "usage.input_tokens is negative", ("USAGE-001",), message=_negative),
-    Fault("cache_tokens_as_string", "usage.cache_read_input_tokens is the string '0'", ("USAGE-004",),
-          message=_string_cache),
-    Fault("wrong_role", "the reply's role is 'user'", ("SHAPE-002", "STREAM-005"), message=_set("role", "user")),
-    Fault("missing_id", "the reply has no id", ("SHAPE-003", "STREAM-005"),
-          message=lambda m, ctx: {k: v for k, v in m.items() if k != "id"}),
-    Fault("empty_model", "the reply's model is ''", ("SHAPE-004", "STREAM-005"), message=_set("model", "")),
-    Fault("unknown_response_block", "non-streaming text blocks have type output_text", ("SHAPE-005",),
-          body=lambda m, ctx: {**m, "content": [{**b, "type": "output_text"} if b["type"] == "text" else b for b in m["content"]]}),
-    Fault("extra_response_field", "non-streaming replies carry an undocumented field (SHOULD level)",
-          ("SHAPE-006",), body=_extra_field),
+    Fault(
+        "cache_tokens_as_string",
+        "usage.cache_read_input_tokens is the string '0'",
+        ("USAGE-004",),
+        message=_string_cache,
+    ),
+    Fault(
+        "wrong_role",
+        "the reply's role is 'user'",
+        ("SHAPE-002", "STREAM-005"),
+        message=_set("role", "user"),
+    ),
+    Fault(
+        "missing_id",
+        "the reply has no id",
+        ("SHAPE-003", "STREAM-005"),
+        message=lambda m, ctx: {k: v for k, v in m.items() if k != "id"},
+    ),
+    Fault(
+        "empty_model",
+        "the reply's model is ''",
+        ("SHAPE-004", "STREAM-005"),
+        message=_set("model", ""),
+    ),
+    Fault(
+        "unknown_response_block",
+        "non-streaming text blocks have type output_text",
+        ("SHAPE-005",),
+        body=lambda m, ctx: {
+            **m,
+            "content": [
+                {**b, "type": "output_text"} if b["type"] == "text" else b for b in m["content"]
+            ],
+        },
+    ),
+    Fault(
+        "extra_response_field",
+        "non-streaming replies carry an undocumented field (SHOULD level)",
+        ("SHAPE-006",),
+        body=_extra_field,
+    ),
     flag("stream_answered_json", "stream: true is answered with a JSON Message", "STREAM-001"),
     flag("json_answered_sse", "stream false or absent is answered with SSE", "SHAPE-008"),
     flag("wrong_content_type", "JSON replies are labelled text/plain", "SHAPE-008"),
-    Fault("garbage_body", "non-streaming 200 bodies are bytes that are not JSON", ("SHAPE-001",),
-          raw=lambda raw, ctx: b"\x00\x9f\x92garbage\xff" * 64),
+    Fault(
+        "garbage_body",
+        "non-streaming 200 bodies are bytes that are not JSON",
+        ("SHAPE-001",),
+        raw=lambda raw, ctx: b"\x00\x9f\x92garbage\xff" * 64,
+    ),
     Fault("huge_body", "non-streaming 200 bodies are 48 MB", ("SHAPE-001",), raw=_huge),
-    Fault("openai_error_shape", "errors use the OpenAI shape {error: {message, type, code}}", ("ERR-001",),
-          error=_openai),
+    Fault(
+        "openai_error_shape",
+        "errors use the OpenAI shape {error: {message, type, code}}",
+        ("ERR-001",),
+        error=_openai,
+    ),
     Fault("html_body", "errors are an HTML page", ("ERR-001",), error=_html),
-    Fault("wrong_error_type_for_status", "error.type does not match the status", ("ERR-002",), error=_wrong_type),
-    Fault("client_error_as_500", "invalid requests get 500 api_error", ("ERR-003", "ERR-008", "REQ-014", "REQ-015"),
-          error=_as_500),
+    Fault(
+        "wrong_error_type_for_status",
+        "error.type does not match the status",
+        ("ERR-002",),
+        error=_wrong_type,
+    ),
+    Fault(
+        "client_error_as_500",
+        "invalid requests get 500 api_error",
+        ("ERR-003", "ERR-008", "REQ-014", "REQ-015"),
+        error=_as_500,
+    ),
     Fault("no_retry_after", "429 carries no retry-after", ("ERR-004",), error=_no_retry_after),
     flag("missing_request_id", "no response carries request-id", "HDR-005"),
     flag("no_413", "an oversized body gets 400, not 413", "ERR-007"),
-    flag("unknown_path_not_404", "unknown paths get 400 invalid_request_error", "ERR-006", "ENDP-002"),
-    Fault("echo_key_in_error", "error messages repeat the caller's key (for the redaction test)",
-          legal=True, error=_echo_key),
+    flag(
+        "unknown_path_not_404", "unknown paths get 400 invalid_request_error", "ERR-006", "ENDP-002"
+    ),
+    Fault(
+        "echo_key_in_error",
+        "error messages repeat the caller's key (for the redaction test)",
+        legal=True,
+        error=_echo_key,
+    ),
     flag("accept_missing_api_key", "requests without a key are served", "AUTH-003"),
     flag("accept_wrong_key", "any key value is accepted", "AUTH-004"),
     flag("accept_rejected_scheme", "a scheme the profile rejects authenticates", "AUTH-002"),
     flag("reject_accepted_scheme", "the profile's last accepted scheme is refused", "AUTH-001"),
     flag("auth_only_on_messages", "count_tokens and models need no key", "AUTH-005"),
     flag("reject_new_version", "anthropic-version 2026-10-21 is refused", "HDR-002"),
-    flag("accept_sampling_on_new_version", "2026-10-21 accepts temperature, top_p, top_k", "HDR-002"),
+    flag(
+        "accept_sampling_on_new_version", "2026-10-21 accepts temperature, top_p, top_k", "HDR-002"
+    ),
     flag("missing_version_accepted", "a missing anthropic-version is accepted", "HDR-003"),
     flag("reject_beta_query", "?beta=true gets 400", "HDR-004"),
     flag("unknown_beta_500", "an unknown anthropic-beta value gets 500", "HDR-006"),
-    Fault("ignore_system", "system is dropped (no canary in the reply)", ("REQ-002", "REQ-003"),
-          request=lambda body, ctx: {k: v for k, v in body.items() if k != "system"} if isinstance(body, dict) else body),
-    Fault("ignore_prefill", "a final assistant message is ignored, not continued", ("REQ-005",),
-          request=_drop_final_assistant),
-    Fault("no_thinking_block", "thinking requests get no thinking block", ("REQ-010",),
-          request=lambda body, ctx: {k: v for k, v in body.items() if k != "thinking"} if isinstance(body, dict) else body),
-    Fault("accept_missing_max_tokens", "a request without max_tokens is served", ("REQ-015",),
-          request=lambda body, ctx: {"max_tokens": 4096, **body} if isinstance(body, dict) and "messages" in body else body),
-    Fault("accept_unknown_block_type", "unknown content block types are accepted", ("REQ-012",),
-          request=_map_blocks(_known_block)),
-    Fault("accept_empty_text", "empty text blocks are accepted", ("REQ-013",), request=_map_blocks(_filled_text)),
-    Fault("reject_valid_request", "valid requests with metadata get 400", ("REQ-001", "REQ-011"),
-          issues=_reject_if("metadata", "Extra inputs are not permitted", lambda b: "metadata" in b)),
-    Fault("reject_multi_turn", "conversations of more than one message get 400", ("REQ-004", "REQ-016"),
-          issues=_reject_if("messages", "must contain exactly one message", lambda b: len(b.get("messages") or []) > 1)),
-    Fault("reject_tool_choice_none", "tool_choice none gets 400", ("REQ-006",),
-          issues=_reject_if("tool_choice.type", "must be one of auto, any, tool", lambda b: (b.get("tool_choice") or {}).get("type") == "none")),
-    Fault("reject_tool_result_blocks", "tool_result content given as blocks gets 400", ("REQ-007",),
-          issues=_reject_if("messages", "tool_result content must be a string", lambda b: _has_block(b, lambda x: x.get("type") == "tool_result" and isinstance(x.get("content"), list)))),
-    Fault("reject_images", "image blocks get 400", ("REQ-008",),
-          issues=_reject_if("messages", "image input is not supported", lambda b: _has_block(b, lambda x: x.get("type") == "image"))),
-    Fault("reject_documents", "document blocks get 400", ("REQ-009",),
-          issues=_reject_if("messages", "document input is not supported", lambda b: _has_block(b, lambda x: x.get("type") == "document"))),
+    Fault(
+        "ignore_system",
+        "system is dropped (no canary in the reply)",
+        ("REQ-002", "REQ-003"),
+        request=lambda body, ctx: {k: v for k, v in body.items() if k != "system"}
+        if isinstance(body, dict)
+        else body,
+    ),
+    Fault(
+        "ignore_prefill",
+        "a final assistant message is ignored, not continued",
+        ("REQ-005",),
+        request=_drop_final_assistant,
+    ),
+    Fault(
+        "no_thinking_block",
+        "thinking requests get no thinking block",
+        ("REQ-010",),
+        request=lambda body, ctx: {k: v for k, v in body.items() if k != "thinking"}
+        if isinstance(body, dict)
+        else body,
+    ),
+    Fault(
+        "accept_missing_max_tokens",
+        "a request without max_tokens is served",
+        ("REQ-015",),
+        request=lambda body, ctx: {"max_tokens": 4096, **body}
+        if isinstance(body, dict) and "messages" in body
+        else body,
+    ),
+    Fault(
+        "accept_unknown_block_type",
+        "unknown content block types are accepted",
+        ("REQ-012",),
+        request=_map_blocks(_known_block),
+    ),
+    Fault(
+        "accept_empty_text",
+        "empty text blocks are accepted",
+        ("REQ-013",),
+        request=_map_blocks(_filled_text),
+    ),
+    Fault(
+        "reject_valid_request",
+        "valid requests with metadata get 400",
+        ("REQ-001", "REQ-011"),
+        issues=_reject_if("metadata", "Extra inputs are not permitted", lambda b: "metadata" in b),
+    ),
+    Fault(
+        "reject_multi_turn",
+        "conversations of more than one message get 400",
+        ("REQ-004", "REQ-016"),
+        issues=_reject_if(
+            "messages",
+            "must contain exactly one message",
+            lambda b: len(b.get("messages") or []) > 1,
+        ),
+    ),
+    Fault(
+        "reject_tool_choice_none",
+        "tool_choice none gets 400",
+        ("REQ-006",),
+        issues=_reject_if(
+            "tool_choice.type",
+            "must be one of auto, any, tool",
+            lambda b: (b.get("tool_choice") or {}).get("type") == "none",
+        ),
+    ),
+    Fault(
+        "reject_tool_result_blocks",
+        "tool_result content given as blocks gets 400",
+        ("REQ-007",),
+        issues=_reject_if(
+            "messages",
+            "tool_result content must be a string",
+            lambda b: _has_block(
+                b, lambda x: x.get("type") == "tool_result" and isinstance(x.get("content"), list)
+            ),
+        ),
+    ),
+    Fault(
+        "reject_images",
+        "image blocks get 400",
+        ("REQ-008",),
+        issues=_reject_if(
+            "messages",
+            "image input is not supported",
+            lambda b: _has_block(b, lambda x: x.get("type") == "image"),
+        ),
+    ),
+    Fault(
+        "reject_documents",
+        "document blocks get 400",
+        ("REQ-009",),
+        issues=_reject_if(
+            "messages",
+            "document input is not supported",
+            lambda b: _has_block(b, lambda x: x.get("type") == "document"),
+        ),
+    ),
     flag("count_tokens_mismatch", "count_tokens answers 3 more than messages", "USAGE-002"),
-    flag("count_tokens_needs_max_tokens", "count_tokens refuses a request without max_tokens", "ENDP-001"),
-    flag("models_openai_shape", "GET /v1/models answers an OpenAI list {object: list, data}", "ENDP-003"),
+    flag(
+        "count_tokens_needs_max_tokens",
+        "count_tokens refuses a request without max_tokens",
+        "ENDP-001",
+    ),
+    flag(
+        "models_openai_shape",
+        "GET /v1/models answers an OpenAI list {object: list, data}",
+        "ENDP-003",
+    ),
     flag("unknown_model_200", "GET /v1/models/{id} answers 200 for any id", "ENDP-004"),
-]  # fmt: skip
+]

@@ -41,7 +41,10 @@ def _block_indices(events: list[Event]) -> list[int]:
 
 
 def _shift_index(events: list[Event], which: set[int], by: int) -> list[Event]:
-    return [(e, {**d, "index": d["index"] + by}) if d.get("index") in which else (e, d) for e, d in events]
+    return [
+        (e, {**d, "index": d["index"] + by}) if d.get("index") in which else (e, d)
+        for e, d in events
+    ]
 
 
 def _gap(events: list[Event], ctx: Ctx) -> list[Event]:
@@ -79,7 +82,9 @@ def _wrong_delta(events: list[Event], ctx: Ctx) -> list[Event]:
 
 
 def _cut_json(events: list[Event], ctx: Ctx) -> list[Event]:
-    last = [i for i, (e, d) in enumerate(events) if d.get("delta", {}).get("type") == "input_json_delta"]
+    last = [
+        i for i, (e, d) in enumerate(events) if d.get("delta", {}).get("type") == "input_json_delta"
+    ]
     return [ev for i, ev in enumerate(events) if not last or i != last[-1]]
 
 
@@ -94,7 +99,9 @@ def _usage_of(events: list[Event], name: str) -> dict[str, Any]:
 
 
 def _decrease(events: list[Event], ctx: Ctx) -> list[Event]:
-    _usage_of(events, "message_start")["output_tokens"] = _usage_of(events, "message_delta")["output_tokens"] + 5
+    _usage_of(events, "message_start")["output_tokens"] = (
+        _usage_of(events, "message_delta")["output_tokens"] + 5
+    )
     return events
 
 
@@ -150,77 +157,246 @@ def _many_pings(events: list[Event], ctx: Ctx) -> list[Event]:
 def _extra_fields(events: list[Event], ctx: Ctx) -> list[Event]:
     # Bedrock adds invocation metrics to message_stop; upstream allows new output fields in events.
     metrics = {"inputTokenCount": 1, "outputTokenCount": 1, "invocationLatency": 1}
-    return [(e, {**d, "amazon-bedrock-invocationMetrics": metrics}) if e == "message_stop" else (e, d) for e, d in events]
+    return [
+        (e, {**d, "amazon-bedrock-invocationMetrics": metrics}) if e == "message_stop" else (e, d)
+        for e, d in events
+    ]
 
 
 FAULTS: list[Fault] = [
-    Fault("drop_message_start", "the stream has no message_start", ("STREAM-005",),
-          events=lambda ev, ctx: _without(ev, "message_start")),
-    Fault("drop_message_stop", "the stream ends after message_delta without message_stop", ("STREAM-012",),
-          events=lambda ev, ctx: _without(ev, "message_stop")),
-    Fault("ping_before_message_start", "the first ping comes before message_start", ("STREAM-005",),
-          events=_ping_first),
-    Fault("event_after_message_stop", "a ping follows message_stop", ("STREAM-012",),
-          events=lambda ev, ctx: [*ev, ("ping", {"type": "ping"})]),
-    Fault("duplicate_message_start", "message_start is sent twice", ("STREAM-005",), events=_duplicate_start),
-    Fault("data_only_frames", "frames carry no event: line (data only)", ("STREAM-002",),
-          frame=lambda name, data, raw: raw.split(b"\n", 1)[1] if raw.startswith(b"event:") else raw),
-    Fault("done_sentinel", "a data: [DONE] frame follows message_stop", ("STREAM-003",),
-          steps=lambda st, ctx: [*st, Step(DONE_FRAME)]),
-    Fault("event_name_mismatch", "the ping frame is named keepalive while its data says ping", ("STREAM-002",),
-          frame=_frame_ping(b'event: keepalive\ndata: {"type":"ping"}\n\n')),
-    Fault("invalid_json_data", "the ping frame's data is not JSON", ("STREAM-004",),
-          frame=_frame_ping(b"event: ping\ndata: {type: ping}\n\n")),
-    Fault("invalid_utf8_data", "text_delta frames carry a byte that is not UTF-8", ("STREAM-004",),
-          frame=_invalid_utf8),
-    Fault("index_gap", "the last content block's index is one too high (a gap, or a start at 1)",
-          ("STREAM-006",), events=_gap),
+    Fault(
+        "drop_message_start",
+        "the stream has no message_start",
+        ("STREAM-005",),
+        events=lambda ev, ctx: _without(ev, "message_start"),
+    ),
+    Fault(
+        "drop_message_stop",
+        "the stream ends after message_delta without message_stop",
+        ("STREAM-012",),
+        events=lambda ev, ctx: _without(ev, "message_stop"),
+    ),
+    Fault(
+        "ping_before_message_start",
+        "the first ping comes before message_start",
+        ("STREAM-005",),
+        events=_ping_first,
+    ),
+    Fault(
+        "event_after_message_stop",
+        "a ping follows message_stop",
+        ("STREAM-012",),
+        events=lambda ev, ctx: [*ev, ("ping", {"type": "ping"})],
+    ),
+    Fault(
+        "duplicate_message_start",
+        "message_start is sent twice",
+        ("STREAM-005",),
+        events=_duplicate_start,
+    ),
+    Fault(
+        "data_only_frames",
+        "frames carry no event: line (data only)",
+        ("STREAM-002",),
+        frame=lambda name, data, raw: raw.split(b"\n", 1)[1] if raw.startswith(b"event:") else raw,
+    ),
+    Fault(
+        "done_sentinel",
+        "a data: [DONE] frame follows message_stop",
+        ("STREAM-003",),
+        steps=lambda st, ctx: [*st, Step(DONE_FRAME)],
+    ),
+    Fault(
+        "event_name_mismatch",
+        "the ping frame is named keepalive while its data says ping",
+        ("STREAM-002",),
+        frame=_frame_ping(b'event: keepalive\ndata: {"type":"ping"}\n\n'),
+    ),
+    Fault(
+        "invalid_json_data",
+        "the ping frame's data is not JSON",
+        ("STREAM-004",),
+        frame=_frame_ping(b"event: ping\ndata: {type: ping}\n\n"),
+    ),
+    Fault(
+        "invalid_utf8_data",
+        "text_delta frames carry a byte that is not UTF-8",
+        ("STREAM-004",),
+        frame=_invalid_utf8,
+    ),
+    Fault(
+        "index_gap",
+        "the last content block's index is one too high (a gap, or a start at 1)",
+        ("STREAM-006",),
+        events=_gap,
+    ),
     Fault("index_from_one", "content block indices start at 1", ("STREAM-006",), events=_from_one),
-    Fault("delta_before_block_start", "the first delta comes before its content_block_start",
-          ("STREAM-007",), events=_delta_before_start),
-    Fault("delta_after_block_stop", "the first block's last delta comes after its stop", ("STREAM-007",),
-          events=_delta_after_stop),
-    Fault("overlapping_blocks", "block 0 stops after block 1 starts (replies with two blocks)",
-          ("STREAM-006",), events=_overlap),
-    Fault("wrong_delta_type", "text blocks receive thinking_delta deltas", ("STREAM-008",), events=_wrong_delta),
-    Fault("partial_json_invalid", "the last input_json_delta piece is dropped (invalid JSON)",
-          ("STREAM-009",), events=_cut_json),
-    Fault("missing_signature_delta", "thinking blocks stop without a signature_delta", ("STREAM-010",),
-          events=_no_signature),
-    Fault("output_tokens_decrease", "message_start reports more output_tokens than the final count",
-          ("USAGE-003",), events=_decrease),
-    Fault("usage_summed_in_delta", "message_delta usage holds increments, not totals", ("USAGE-003",),
-          events=_summed),
-    Fault("input_tokens_inconsistent", "streamed input_tokens are 7 higher than non-streamed",
-          ("USAGE-002",), events=_inconsistent),
-    Fault("message_delta_missing_usage", "message_delta carries no usage", ("STREAM-011",),
-          events=lambda ev, ctx: [(e, {k: v for k, v in d.items() if not (e == "message_delta" and k == "usage")}) for e, d in ev]),
-    Fault("block_start_missing_field", "text content_block_start lacks the text field", ("STREAM-015",),
-          events=lambda ev, ctx: [(e, {**d, "content_block": {"type": "text"}}) if e == "content_block_start" and d["content_block"]["type"] == "text" else (e, d) for e, d in ev]),
-    Fault("stream_text_differs", "the stream drops the last text_delta the JSON reply has", ("STREAM-016",),
-          events=lambda ev, ctx: [x for i, x in enumerate(ev) if i != max((j for j, (e, d) in enumerate(ev) if d.get("delta", {}).get("type") == "text_delta"), default=-1)]),
-    flag("hang_before_headers", f"streams wait {HANG_S:.0f} s before the response headers", "STREAM-017"),
-    Fault("hang_mid_stream", f"the stream pauses {HANG_S:.0f} s after the first delta", ("STREAM-014",),
-          steps=lambda st, ctx: _after_first_delta(st, [Step(delay_s=HANG_S)])),
-    Fault("slow_drip", "each stream write waits 1 s (30 s at most in all)", ("STREAM-014",),
-          steps=lambda st, ctx: [Step(s.data, min(1.0, HANG_S / len(st))) for s in st]),
-    Fault("truncate_stream", "the stream ends cleanly after the first delta, no error event",
-          ("ERR-005", "STREAM-012"), steps=lambda st, ctx: _after_first_delta(st, [], keep_rest=False)),
-    Fault("reset_mid_stream", "the connection is cut (no final chunk) after the first delta",
-          ("ERR-005", "STREAM-012"), steps=lambda st, ctx: _after_first_delta(st, [Step(reset=True)], keep_rest=False)),
-    Fault("no_close_after_message_stop", f"the connection stays open {HANG_S:.0f} s after message_stop",
-          ("STREAM-013",), steps=lambda st, ctx: [*st, Step(delay_s=HANG_S)]),
-    Fault("crlf_line_endings", "frames end lines with CRLF", legal=True,
-          frame=lambda name, data, raw: raw.replace(b"\n", b"\r\n")),
-    Fault("sse_comments", "a ': keepalive' comment line precedes every frame", legal=True,
-          frame=lambda name, data, raw: b": keepalive\n" + raw),
-    Fault("data_before_event", "the data: line comes before the event: line", legal=True,
-          frame=lambda name, data, raw: b"\n".join([*reversed(raw.rstrip(b"\n").split(b"\n")), b"", b""]) if raw.startswith(b"event:") else raw),
-    Fault("split_multibyte", "writes split inside multi-byte UTF-8 characters", legal=True,
-          steps=_split_multibyte),
+    Fault(
+        "delta_before_block_start",
+        "the first delta comes before its content_block_start",
+        ("STREAM-007",),
+        events=_delta_before_start,
+    ),
+    Fault(
+        "delta_after_block_stop",
+        "the first block's last delta comes after its stop",
+        ("STREAM-007",),
+        events=_delta_after_stop,
+    ),
+    Fault(
+        "overlapping_blocks",
+        "block 0 stops after block 1 starts (replies with two blocks)",
+        ("STREAM-006",),
+        events=_overlap,
+    ),
+    Fault(
+        "wrong_delta_type",
+        "text blocks receive thinking_delta deltas",
+        ("STREAM-008",),
+        events=_wrong_delta,
+    ),
+    Fault(
+        "partial_json_invalid",
+        "the last input_json_delta piece is dropped (invalid JSON)",
+        ("STREAM-009",),
+        events=_cut_json,
+    ),
+    Fault(
+        "missing_signature_delta",
+        "thinking blocks stop without a signature_delta",
+        ("STREAM-010",),
+        events=_no_signature,
+    ),
+    Fault(
+        "output_tokens_decrease",
+        "message_start reports more output_tokens than the final count",
+        ("USAGE-003",),
+        events=_decrease,
+    ),
+    Fault(
+        "usage_summed_in_delta",
+        "message_delta usage holds increments, not totals",
+        ("USAGE-003",),
+        events=_summed,
+    ),
+    Fault(
+        "input_tokens_inconsistent",
+        "streamed input_tokens are 7 higher than non-streamed",
+        ("USAGE-002",),
+        events=_inconsistent,
+    ),
+    Fault(
+        "message_delta_missing_usage",
+        "message_delta carries no usage",
+        ("STREAM-011",),
+        events=lambda ev, ctx: [
+            (e, {k: v for k, v in d.items() if not (e == "message_delta" and k == "usage")})
+            for e, d in ev
+        ],
+    ),
+    Fault(
+        "block_start_missing_field",
+        "text content_block_start lacks the text field",
+        ("STREAM-015",),
+        events=lambda ev, ctx: [
+            (e, {**d, "content_block": {"type": "text"}})
+            if e == "content_block_start" and d["content_block"]["type"] == "text"
+            else (e, d)
+            for e, d in ev
+        ],
+    ),
+    Fault(
+        "stream_text_differs",
+        "the stream drops the last text_delta the JSON reply has",
+        ("STREAM-016",),
+        events=lambda ev, ctx: [
+            x
+            for i, x in enumerate(ev)
+            if i
+            != max(
+                (
+                    j
+                    for j, (e, d) in enumerate(ev)
+                    if d.get("delta", {}).get("type") == "text_delta"
+                ),
+                default=-1,
+            )
+        ],
+    ),
+    flag(
+        "hang_before_headers",
+        f"streams wait {HANG_S:.0f} s before the response headers",
+        "STREAM-017",
+    ),
+    Fault(
+        "hang_mid_stream",
+        f"the stream pauses {HANG_S:.0f} s after the first delta",
+        ("STREAM-014",),
+        steps=lambda st, ctx: _after_first_delta(st, [Step(delay_s=HANG_S)]),
+    ),
+    Fault(
+        "slow_drip",
+        "each stream write waits 1 s (30 s at most in all)",
+        ("STREAM-014",),
+        steps=lambda st, ctx: [Step(s.data, min(1.0, HANG_S / len(st))) for s in st],
+    ),
+    Fault(
+        "truncate_stream",
+        "the stream ends cleanly after the first delta, no error event",
+        ("ERR-005", "STREAM-012"),
+        steps=lambda st, ctx: _after_first_delta(st, [], keep_rest=False),
+    ),
+    Fault(
+        "reset_mid_stream",
+        "the connection is cut (no final chunk) after the first delta",
+        ("ERR-005", "STREAM-012"),
+        steps=lambda st, ctx: _after_first_delta(st, [Step(reset=True)], keep_rest=False),
+    ),
+    Fault(
+        "no_close_after_message_stop",
+        f"the connection stays open {HANG_S:.0f} s after message_stop",
+        ("STREAM-013",),
+        steps=lambda st, ctx: [*st, Step(delay_s=HANG_S)],
+    ),
+    Fault(
+        "crlf_line_endings",
+        "frames end lines with CRLF",
+        legal=True,
+        frame=lambda name, data, raw: raw.replace(b"\n", b"\r\n"),
+    ),
+    Fault(
+        "sse_comments",
+        "a ': keepalive' comment line precedes every frame",
+        legal=True,
+        frame=lambda name, data, raw: b": keepalive\n" + raw,
+    ),
+    Fault(
+        "data_before_event",
+        "the data: line comes before the event: line",
+        legal=True,
+        frame=lambda name, data, raw: b"\n".join(
+            [*reversed(raw.rstrip(b"\n").split(b"\n")), b"", b""]
+        )
+        if raw.startswith(b"event:")
+        else raw,
+    ),
+    Fault(
+        "split_multibyte",
+        "writes split inside multi-byte UTF-8 characters",
+        legal=True,
+        steps=_split_multibyte,
+    ),
     Fault("many_pings", "a ping follows every event", legal=True, events=_many_pings),
-    Fault("unknown_extra_fields", "message_stop carries an extra object (as Bedrock sends)", legal=True,
-          events=_extra_fields),
-    Fault("split_frames_across_writes", "every frame is written in two pieces", legal=True,
-          steps=lambda st, ctx: [p for s in st for p in _split(s, len(s.data) // 2 + 1)]),
-]  # fmt: skip
+    Fault(
+        "unknown_extra_fields",
+        "message_stop carries an extra object (as Bedrock sends)",
+        legal=True,
+        events=_extra_fields,
+    ),
+    Fault(
+        "split_frames_across_writes",
+        "every frame is written in two pieces",
+        legal=True,
+        steps=lambda st, ctx: [p for s in st for p in _split(s, len(s.data) // 2 + 1)],
+    ),
+]

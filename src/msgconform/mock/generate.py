@@ -52,7 +52,9 @@ def count_input_tokens(body: Mapping[str, Any]) -> int:
 def _leaf_words(value: Any) -> int:
     if isinstance(value, str):
         # Base64 payloads are one long "word"; count them by size so images cost something.
-        return len(value) // 1000 + 1 if len(value) > 1000 and " " not in value else len(value.split())
+        return (
+            len(value) // 1000 + 1 if len(value) > 1000 and " " not in value else len(value.split())
+        )
     if isinstance(value, Mapping):
         return sum(_leaf_words(v) for k, v in value.items() if k != "type")
     if isinstance(value, list):
@@ -191,7 +193,11 @@ def build_reply(body: Mapping[str, Any], *, thinking: bool, text: str | None = N
     stop_seq: str | None = None
     if tool is None or not forced:
         base = f"Calling the {tool['name']} tool." if tool is not None else text
-        said = budget.take_text(full_text(body, base) if tool is None else " ".join([*canaries(body.get("system")), base or ""]))
+        said = budget.take_text(
+            full_text(body, base)
+            if tool is None
+            else " ".join([*canaries(body.get("system")), base or ""])
+        )
         said, stop_seq = cut_at_stop(said, list(body.get("stop_sequences") or []))
         if said:
             blocks.append({"type": "text", "text": said})
@@ -208,7 +214,10 @@ def build_reply(body: Mapping[str, Any], *, thinking: bool, text: str | None = N
 
 def output_tokens(blocks: list[dict[str, Any]]) -> int:
     """Words of text and thinking, plus one per tool call."""
-    return sum(len(words(b.get("text") or b.get("thinking") or "")) or (b["type"] == "tool_use") for b in blocks)
+    return sum(
+        len(words(b.get("text") or b.get("thinking") or "")) or (b["type"] == "tool_use")
+        for b in blocks
+    )
 
 
 def tool_use_block(tool: Mapping[str, Any], seed: str) -> dict[str, Any]:
@@ -261,7 +270,11 @@ def _resolve(root: Any, ref: str) -> Any:
     for part in ref.lstrip("#/").split("/"):
         if not part:
             continue
-        node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
+        node = (
+            node.get(part.replace("~1", "/").replace("~0", "~"), {})
+            if isinstance(node, dict)
+            else {}
+        )
     return node
 
 

@@ -64,7 +64,9 @@ class Counter:
 def refusal(value: str | None, counter: Counter, path: str) -> ErrorOut | None:
     scenario = parse(value)
     if scenario.name == "unknown":
-        return ErrorOut(400, "invalid_request_error", f"{HEADER}: must be one of {', '.join(NAMES)}")
+        return ErrorOut(
+            400, "invalid_request_error", f"{HEADER}: must be one of {', '.join(NAMES)}"
+        )
     if scenario.name == "rate_limited" and counter.refuse(scenario):
         return ErrorOut(429, "rate_limit_error", "rate limited (scenario)", {"retry-after": "1"})
     if scenario.name == "overloaded" and counter.refuse(scenario):
@@ -103,8 +105,6 @@ def stream_steps(scenario: Scenario, steps: list[Step], named: bool, request_id:
                 out.append(Step(ping, PING_PAUSE_S))
         return out
     return steps
-
-
 
 
 async def wait_disconnect(receive: Receive | None, delay_s: float) -> bool:

@@ -57,13 +57,17 @@ def stream_events(message: dict[str, Any], upstream: bool) -> list[Event]:
     final_usage = message["usage"]
     start_usage = {**final_usage, "output_tokens": min(1, final_usage["output_tokens"])}
     shell = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
-    events: list[Event] = [("message_start", {"type": "message_start", "message": {**shell, "usage": start_usage}})]
+    events: list[Event] = [
+        ("message_start", {"type": "message_start", "message": {**shell, "usage": start_usage}})
+    ]
     events.append(("ping", {"type": "ping"}))
     for index, block in enumerate(message["content"]):
         events.extend(block_events(index, block))
     delta_usage = dict(final_usage) if upstream else {"output_tokens": final_usage["output_tokens"]}
     delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
-    events.append(("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage}))
+    events.append(
+        ("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage})
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return events
 
@@ -80,9 +84,19 @@ def block_events(index: int, block: dict[str, Any]) -> list[Event]:
     else:
         shell = {**block, "input": {}}
         text = json.dumps(block["input"], ensure_ascii=False)
-        deltas = [{"type": "input_json_delta", "partial_json": p} for p in ["", *split_points(text)]]
-    out: list[Event] = [("content_block_start", {"type": "content_block_start", "index": index, "content_block": shell})]
-    out.extend(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas)
+        deltas = [
+            {"type": "input_json_delta", "partial_json": p} for p in ["", *split_points(text)]
+        ]
+    out: list[Event] = [
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": shell},
+        )
+    ]
+    out.extend(
+        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d})
+        for d in deltas
+    )
     out.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     return out
 

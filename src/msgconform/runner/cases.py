@@ -100,12 +100,24 @@ def select(cases: Iterable[Case], only: Iterable[str]) -> list[Case]:
     return [c for c in cases if any(c.matches(s) for s in selectors)]
 
 
-def materialize(request: Mapping[str, Any], model: str, max_tokens_cap: int) -> dict[str, Any]:
-    """Fill the {model} placeholder; cap max_tokens so a live run stays cheap."""
+def materialize(
+    request: Mapping[str, Any], models: Mapping[str, str], max_tokens_cap: int
+) -> dict[str, Any]:
+    """Fill the {model} / {model:<role>} placeholder; cap max_tokens so a live run stays cheap."""
     body = copy.deepcopy(dict(request))
-    if body.get("model") == "{model}":
-        body["model"] = model
+    placeholder = body.get("model")
+    if isinstance(placeholder, str) and placeholder.startswith("{model"):
+        role = placeholder.strip("{}").partition(":")[2] or "default"
+        body["model"] = models.get(role) or models["default"]
     tokens = body.get("max_tokens")
-    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > max_tokens_cap:
-        body["max_tokens"] = max_tokens_cap
+    cap = max_tokens_cap + thinking_budget(body)
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > cap:
+        body["max_tokens"] = cap
     return body
+
+
+def thinking_budget(body: Mapping[str, Any]) -> int:
+    """Thinking tokens count against max_tokens, so the cap sits above the thinking budget."""
+    thinking = body.get("thinking")
+    budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
+    return budget if isinstance(budget, int) and not isinstance(budget, bool) else 0

@@ -22,7 +22,7 @@ from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.redact import Redactor
 from msgconform.runner import expectations as expectations_mod
 from msgconform.runner.cases import Case
-from msgconform.runner.engine import GATING, CaseResult, Engine, skip_reason
+from msgconform.runner.engine import GATING, CaseResult, Engine, Failure, skip_reason
 from msgconform.runner.session import Session
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
@@ -176,15 +176,18 @@ def case_record(result: CaseResult, redactor: Redactor) -> dict[str, Any]:
         "outcome": result.outcome,
         "duration_s": round(result.duration_s, 4),
         "reason": result.reason,
-        "failures": [vars(f) | {"exchange": f.exchange} for f in result.failures],
+        "failures": [failure_record(f) for f in result.failures],
         "evidence": [evidence(e) for e in result.exchanges.values()],
         "requests": result.requests,
         "retries": result.retries,
         "output_tokens": 0,
     }
-    for failure in record["failures"]:
-        failure.pop("exchange", None)
-    return redactor.value(record)  # type: ignore[no-any-return]
+    redacted: dict[str, Any] = redactor.value(record)
+    return redacted
+
+
+def failure_record(failure: Failure) -> dict[str, Any]:
+    return {k: v for k, v in vars(failure).items() if k != "exchange"}
 
 
 def evidence(exchange: Exchange) -> dict[str, Any]:

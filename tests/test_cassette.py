@@ -107,7 +107,9 @@ def test_replay_returns_the_recorded_exchange_and_feeds_the_watch(tmp_path: Path
     inner = FakeInner([(200, {"content-type": "text/event-stream"}, list(SSE))])
     path = tmp_path / "c.jsonl"
     recorder = RecordingClient(inner, path, Redactor([KEY]))
-    original = recorder.send("s", "POST", "/v1/messages", headers={}, json_body=BODY)
+    original = recorder.send(
+        "s", "POST", "/v1/messages", headers={"x-api-key": KEY}, json_body=BODY
+    )
     recorder.close()
     feeds = Feeds()
     again = ReplayClient(path).send(
@@ -136,6 +138,16 @@ def test_a_request_sent_twice_gets_its_answers_in_order(tmp_path: Path) -> None:
         replay.send("x", "POST", "/v1/messages", headers={}, json_body=BODY)
 
 
+def test_unicode_line_separators_in_a_body_keep_one_exchange_per_line(tmp_path: Path) -> None:
+    body = {**BODY, "messages": [{"role": "user", "content": "a\x85b\u2028c"}]}
+    path = tmp_path / "c.jsonl"
+    recorder = RecordingClient(FakeInner([(200, {}, ["\x85".encode()])]), path, Redactor([]))
+    recorder.send("u", "POST", "/v1/messages", headers={}, json_body=body)
+    recorder.close()
+    again = ReplayClient(path).send("u", "POST", "/v1/messages", headers={}, json_body=body)
+    assert again.body == "\x85".encode()
+
+
 def test_an_unrecorded_request_is_one_line_naming_it(tmp_path: Path) -> None:
     replay = ReplayClient(record(tmp_path, [(200, {}, [b"{}"])]))
     with pytest.raises(TransportError) as info:
@@ -143,7 +155,7 @@ def test_an_unrecorded_request_is_one_line_naming_it(tmp_path: Path) -> None:
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("replay: POST /v1/messages [other-label]")
-    assert message.endswith("not in run.cassette.jsonl")
+    assert message.endswith("headers and body is not in run.cassette.jsonl")
 
 
 def test_replay_spends_the_budget_it_is_given(tmp_path: Path) -> None:
@@ -245,7 +257,7 @@ WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
 
 
 def workflow(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
     # YAML 1.1 reads the bare key `on` as True.
     data["on"] = data.pop(True)
     return data

@@ -36,9 +36,7 @@ def server_url(profile: Profile) -> Iterator[str]:
         yield server.url
 
 
-def run_suite(
-    profile: Profile, url: str, fault: str | None, cases: list[Case]
-) -> list[CaseResult]:
+def run_suite(profile: Profile, url: str, fault: str | None, cases: list[Case]) -> list[CaseResult]:
     headers = {"x-msgconform-fault": fault} if fault else None
     session = Session(profile, KEY, url, extra_headers=headers, deadlines=FAST)
     try:

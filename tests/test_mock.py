@@ -97,7 +97,8 @@ def test_forced_tool_input_validates(mock_client: httpx.Client, choice: dict[str
     message = ask(mock_client, tools=[TOOL], tool_choice=choice)
     assert message["stop_reason"] == "tool_use"
     (block,) = message["content"]
-    assert block["id"].startswith("toolu_") and block["name"] == "get_weather"
+    assert block["id"].startswith("toolu_")
+    assert block["name"] == "get_weather"
     jsonschema.validate(block["input"], TOOL["input_schema"])
 
 
@@ -117,7 +118,9 @@ def test_tool_result_round_trip(mock_client: httpx.Client) -> None:
             "content": content,
             "is_error": False,
         }
-        messages = [{"role": "user", "content": "weather?"}, {"role": "assistant", "content": [call]},
+        messages = [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": [call]},
                     {"role": "user", "content": [result]}]  # fmt: skip
         assert ask(mock_client, messages=messages, tools=[TOOL])["stop_reason"] == "end_turn"
 
@@ -147,7 +150,8 @@ def test_stream_grammar_and_usage(mock_client: httpx.Client) -> None:
     got = events(mock_client, tools=[TOOL], tool_choice={"type": "auto"},
                  messages=[{"role": "user", "content": "get_weather"}])  # fmt: skip
     names = [name for name, _ in got]
-    assert names[0] == "message_start" and names[1] == "ping" and names[-1] == "message_stop"
+    assert names[:2] == ["message_start", "ping"]
+    assert names[-1] == "message_stop"
     assert all(name == data["type"] for name, data in got)
     starts = [d["index"] for n, d in got if n == "content_block_start"]
     assert starts == [0, 1]
@@ -156,7 +160,8 @@ def test_stream_grammar_and_usage(mock_client: httpx.Client) -> None:
         for n, d in got
         if d.get("delta", {}).get("type") == "input_json_delta"
     ]
-    assert pieces[0] == "" and len(pieces) > 2
+    assert pieces[0] == ""
+    assert len(pieces) > 2
     jsonschema.validate(json.loads("".join(pieces)), TOOL["input_schema"])
     final = got[-2][1]["usage"]["output_tokens"]
     assert final >= got[0][1]["message"]["usage"]["output_tokens"]

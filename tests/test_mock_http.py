@@ -19,7 +19,8 @@ HEADERS = {"x-api-key": MOCK_KEY, "anthropic-version": "2023-06-01"}
 def assert_envelope(response: httpx.Response, status: int, etype: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
-    assert body["type"] == "error" and body["error"]["type"] == etype
+    assert body["type"] == "error"
+    assert body["error"]["type"] == etype
     assert body["request_id"] == response.headers["request-id"]
     return dict(body["error"])
 
@@ -89,7 +90,8 @@ def test_chunked_body_over_the_cap_is_refused(mock_server: MockServer) -> None:
                     }
                 ]
             },
-            "messages.0.content.0.source.media_type: must be one of image/jpeg, image/png, image/gif, image/webp",
+            "messages.0.content.0.source.media_type: must be one of "
+            "image/jpeg, image/png, image/gif, image/webp",
         ),
         (
             {"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]},

@@ -86,8 +86,13 @@ def test_live_run_without_key_says_which_variable(
 def test_generic_profile_takes_its_target_from_flags() -> None:
     generic = profiles.load(
         "generic",
-        {"base_url": "http://127.0.0.1:9/", "auth": "bearer", "key_env": "MY_KEY",
-         "model": "m1", "features": "streaming,tools"},
+        {
+            "base_url": "http://127.0.0.1:9/",
+            "auth": "bearer",
+            "key_env": "MY_KEY",
+            "model": "m1",
+            "features": "streaming,tools",
+        },
     )
     assert generic.base_url == "http://127.0.0.1:9"
     assert generic.accepted_schemes == ("bearer",)

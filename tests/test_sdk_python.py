@@ -37,7 +37,8 @@ def client(
 
 def test_create(client: anthropic.Anthropic) -> None:
     message = client.messages.create(model=MODEL, max_tokens=16, messages=HELLO)
-    assert message.content[0].type == "text" and message.content[0].text == "hello there"
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "hello there"
     assert message.stop_reason == "end_turn"
     assert message._request_id
 
@@ -49,7 +50,8 @@ def test_stream_helper_final_message(client: anthropic.Anthropic) -> None:
         pieces = list(stream.text_stream)
         final = stream.get_final_message()
     assert len(pieces) > 1
-    assert final.stop_reason == "max_tokens" and final.usage.output_tokens == 6
+    assert final.stop_reason == "max_tokens"
+    assert final.usage.output_tokens == 6
     assert "".join(pieces) == final.content[0].text
 
 
@@ -58,7 +60,9 @@ def test_tool_round_trip(client: anthropic.Anthropic) -> None:
         model=MODEL, max_tokens=64, messages=HELLO, tools=[TOOL], tool_choice={"type": "any"}
     )
     call = first.content[0]
-    assert first.stop_reason == "tool_use" and call.type == "tool_use" and "city" in call.input
+    assert first.stop_reason == "tool_use"
+    assert call.type == "tool_use"
+    assert "city" in call.input
     result = {"type": "tool_result", "tool_use_id": call.id, "content": "sunny", "is_error": False}
     messages = [
         *HELLO,

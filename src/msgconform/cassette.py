@@ -5,7 +5,8 @@ File format (version 1), one JSON object per line:
 - line 1, the header: `{"kind": "cassette", "format": 1, "msgconform": <version>, "provider": …,
   "base_url": …, "created_at": <UTC ISO time>, "meta": {…}}` (meta: e.g. the run's seed).
 - then one line per exchange, in the order the answers arrived: `{"kind": "exchange", "seq": n,
-  "request": {"label", "method", "path" (relative to base_url), "headers", "json" | "raw_b64"},
+  "request": {"label", "method", "path" (relative to base_url), "headers" (as sent, redacted),
+  "match_headers" (the caller's, auth values cut to the scheme word), "json" | "raw_b64"},
   "response": {"status", "headers", "chunks": [{"at_s", "b64", "redacted"?}], "truncated",
   "ended", "error", "elapsed_s", "retries"}}`.
 
@@ -22,7 +23,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +34,11 @@ from msgconform.checks.base import TransportError
 from msgconform.client import Budget, StreamWatch
 from msgconform.datafiles import display
 from msgconform.errors import ConfigError
-from msgconform.exchange import Chunk, Exchange
+from msgconform.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
 from msgconform.report.redact import Redactor
 
 FORMAT = 1
-MatchKey = tuple[str, str, str, str]
+MatchKey = tuple[str, str, str, str, str]
 
 
 class ExchangeSender(Protocol):
@@ -62,16 +63,36 @@ class ExchangeSender(Protocol):
 
 
 def match_key(
-    label: str, method: str, path: str, json_body: Any, raw_body: bytes | None
+    label: str,
+    method: str,
+    path: str,
+    json_body: Any,
+    raw_body: bytes | None,
+    headers: Mapping[str, str],
+    secret_names: Iterable[str] = (),
 ) -> MatchKey:
-    """Headers are left out on purpose: auth values differ between nights and machines."""
+    """Auth values are left out (they differ between nights and machines); which scheme was used
+    stays in, so the missing-key, Bearer and x-api-key probes of one body keep their own answers."""
     if json_body is not None:
         body = json.dumps(json_body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     elif raw_body is not None:
         body = "raw:" + base64.b64encode(raw_body).decode("ascii")
     else:
         body = ""
-    return (method.upper(), path, label, body)
+    shown = json.dumps(reduced_headers(headers, secret_names), sort_keys=True)
+    return (method.upper(), path, label, body, shown)
+
+
+def reduced_headers(headers: Mapping[str, str], secret_names: Iterable[str]) -> dict[str, str]:
+    secret = SECRET_HEADERS | {n.lower() for n in secret_names}
+    return {name.lower(): _scheme(value) if name.lower() in secret else value
+            for name, value in headers.items()}  # fmt: skip
+
+
+def _scheme(value: str) -> str:
+    """ "Bearer sk-…" → "Bearer"; a bare key → "" (presence still counts, the value never)."""
+    scheme, sep, _ = value.partition(" ")
+    return scheme if sep else ""
 
 
 def b64(data: bytes) -> str:
@@ -117,7 +138,9 @@ class RecordingClient:
         }
 
     def _write(self, record: Mapping[str, Any]) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        # ASCII-only lines: a raw U+2028 or U+0085 in a body would split the line for readers that
+        # use str.splitlines().
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
         self._file.flush()
 
     def send(
@@ -143,6 +166,7 @@ class RecordingClient:
             retry=retry,
         )
         request = self._request(exchange, path, json_body, raw_body)
+        request["match_headers"] = self._match_headers(headers)
         response = self._response(exchange)
         with self._lock:
             self._seq += 1
@@ -165,6 +189,11 @@ class RecordingClient:
         elif raw_body is not None:
             request["raw_b64"] = b64(self.redactor.raw(raw_body))
         return request
+
+    def _match_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """The caller's headers (not the client's defaults), auth values reduced to their scheme."""
+        names = [n for n in headers if self.redactor.header_value(n, "a b") == f"a {REDACTED}"]
+        return dict(self.redactor.value(reduced_headers(headers, names)))
 
     def _response(self, exchange: Exchange) -> dict[str, Any]:
         return {
@@ -247,7 +276,7 @@ class Cassette:
 def load_cassette(path: Path) -> Cassette:
     """Read and check a cassette; any problem is one ConfigError naming the file and line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError:
         raise ConfigError(display(path), "no such cassette", "a file written by --record") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -279,7 +308,11 @@ def _entry(path: Path, number: int, record: dict[str, Any]) -> Recorded:
     try:
         req, resp = record["request"], record["response"]
         raw = base64.b64decode(req["raw_b64"], validate=True) if "raw_b64" in req else None
-        key = match_key(req["label"], req["method"], req["path"], req.get("json"), raw)
+        matched = req.get("match_headers", {})
+        if not isinstance(matched, dict):
+            raise TypeError("match_headers must be an object")
+        # Stored already reduced, so no header counts as secret a second time.
+        key = match_key(req["label"], req["method"], req["path"], req.get("json"), raw, matched)
         chunks = tuple(
             Chunk(float(c["at_s"]), base64.b64decode(c["b64"], validate=True))
             for c in resp["chunks"]
@@ -303,8 +336,16 @@ def _entry(path: Path, number: int, record: dict[str, Any]) -> Recorded:
 class ReplayClient:
     """Answers each request from a cassette, in recording order per (method, path, label, body)."""
 
-    def __init__(self, path: Path, *, timing: bool = False, budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        timing: bool = False,
+        budget: Budget | None = None,
+        secret_headers: Iterable[str] = (),
+    ) -> None:
         self.cassette = load_cassette(path)
+        self.secret_headers = tuple(secret_headers)
         self.base_url = self.cassette.base_url
         self.timing = timing
         self.budget = budget
@@ -330,7 +371,8 @@ class ReplayClient:
             self.budget.take_request()  # the same budget stops a replayed run at the same place
         if raw_body is None and json_body is not None:
             raw_body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
-        recorded = self._next(match_key(label, method, path, json_body, raw_body))
+        key = match_key(label, method, path, json_body, raw_body, headers, self.secret_headers)
+        recorded = self._next(key)
         exchange = recorded.exchange(self.base_url, json_body, raw_body)
         self._play(exchange, watch() if watch else None)
         return exchange
@@ -342,14 +384,16 @@ class ReplayClient:
                 self._served[key] += 1
                 return queue.popleft()
             served = self._served[key]
-        method, path, label, _ = key
+        method, path, label, _, _ = key
         name = self.cassette.path.name
         if served:
             raise TransportError(
                 f"replay: {method} {path} [{label}] was recorded {served} time(s) in {name};"
                 f" this is call {served + 1}"
             )
-        raise TransportError(f"replay: {method} {path} [{label}] with this body is not in {name}")
+        raise TransportError(
+            f"replay: {method} {path} [{label}] with these headers and body is not in {name}"
+        )
 
     def _play(self, exchange: Exchange, watch: StreamWatch | None) -> None:
         start = time.monotonic()

@@ -8,6 +8,7 @@ example database. The seed travels with the exchanges (`FuzzExchanges.notes`) fo
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -19,9 +20,10 @@ from functools import cache
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import Unsatisfiable
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import APIOperation
@@ -39,7 +41,9 @@ from msgconform.runner.session import Session
 
 SEED_ENV = "MSGCONFORM_SEED"
 DEFAULT_EXAMPLES = 20
-DEFAULT_SHRINK_REQUESTS = 100
+DEFAULT_SHRINK_REQUESTS = 50
+SHRINK_CALLS_PER_REQUEST = 4
+MINIMAL = "fuzz:minimal"
 # The fuzz view bounds arrays and free strings so an example is hundreds of bytes, not tens of
 # kilobytes: generation gets ~10x faster and live runs stay cheap. Bounds only narrow the
 # positive space; negatives are re-judged against the unbounded contract (see `prepare`).
@@ -48,6 +52,10 @@ MAX_LENGTH = 40
 ENDPOINTS = {"messages": MESSAGES, "count_tokens": COUNT_TOKENS}
 COMPONENTS = "#/components/schemas/"
 BOUNDED = "Fuzz_"
+# oneOf becomes anyOf: drawing a oneOf branch filters it against every other branch (slow), and
+# the unions here are tagged by `type`, so the branches rarely overlap; the real contract still
+# judges every example before it is sent.
+ANY_OF = {"oneOf": "anyOf"}
 # Overloaded and rate-limited answers say nothing about the request: not judged, not shrunk.
 INCONCLUSIVE = frozenset({429, 529})
 
@@ -83,6 +91,8 @@ class Run:
     exchanges: FuzzExchanges = field(default_factory=FuzzExchanges)
     seen: dict[bytes, tuple[Exchange, Problem | None]] = field(default_factory=dict)
     failed: Exchange | None = None
+    best: Exchange | None = None
+    shrink_calls: int = 0
     st_cases: dict[str, Any] = field(default_factory=dict)
     shrinks: int = 0
     dropped: int = 0
@@ -126,7 +136,9 @@ def make_plan(session: Session, case: Case) -> Plan:
         stream=case.stream or bool(params.get("stream")),
         examples=int(params.get("examples", limits.get("fuzz_examples", DEFAULT_EXAMPLES))),
         seed=run_seed(case),
-        shrink_requests=int(limits.get("fuzz_shrink_requests", DEFAULT_SHRINK_REQUESTS)),
+        shrink_requests=int(
+            params.get("shrink_requests", limits.get("fuzz_shrink_requests", DEFAULT_SHRINK_REQUESTS))
+        ),
     )
 
 
@@ -139,7 +151,7 @@ def bounded(node: Any, prefix: str) -> Any:
         return [bounded(item, prefix) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: bounded(value, prefix) for key, value in node.items()}
+    out = {ANY_OF.get(key, key): bounded(value, prefix) for key, value in node.items()}
     ref = out.get("$ref")
     if isinstance(ref, str) and ref.startswith(COMPONENTS):
         out["$ref"] = COMPONENTS + prefix + ref[len(COMPONENTS) :]
@@ -167,14 +179,17 @@ def reachable(schemas: Mapping[str, Any], name: str) -> set[str]:
 def fuzz_document(openapi: Mapping[str, Any]) -> dict[str, Any]:
     """The contract with each request body pointing at a bounded copy of its schema.
 
-    Responses keep the real schemas, so schemathesis' response checks judge the full contract."""
+    Header parameters go: the probe sends the profile's own headers, and the auth and header
+    areas test them. Responses keep the real schemas for schemathesis' response checks."""
     document = copy.deepcopy(dict(openapi))
     schemas = document["components"]["schemas"]
     for endpoint, path in ENDPOINTS.items():
         root = REQUEST_SCHEMAS[endpoint]
         for name in reachable(schemas, root):
             schemas[BOUNDED + name] = bounded(schemas[name], BOUNDED)
-        media = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        operation = document["paths"][path]["post"]
+        operation.pop("parameters", None)
+        media = operation["requestBody"]["content"]["application/json"]
         media["schema"] = {"$ref": COMPONENTS + BOUNDED + root}
     return document
 
@@ -200,6 +215,7 @@ def hypothesis_settings(plan: Plan) -> settings:
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
         print_blob=False,
+        verbosity=Verbosity.quiet,
     )
 
 
@@ -265,7 +281,7 @@ def negative_body(body: Any, plan: Plan, profile: Profile, contract: Contract) -
         try:
             body = json.loads(body)
         except (UnicodeDecodeError, ValueError):
-            return None if body.strip() == b"" else RawBody(body)
+            return RawBody(body)
     if not contract.request_issues(body, plan.endpoint):
         return None
     if isinstance(body, dict):
@@ -337,8 +353,21 @@ def send_example(
     if run.failed is None:
         run.exchanges[label] = exchange
     run.st_cases[label] = st_case
-    run.seen[raw] = (exchange, judge(exchange, run, session, contract))
+    problem = judge(exchange, run, session, contract)
+    if problem is not None:
+        run.failed = run.failed or exchange
+        if run.best is None or smaller(raw, encode_of(run.best)):
+            run.best = exchange
+    run.seen[raw] = (exchange, problem)
     return run.seen[raw]
+
+
+def encode_of(exchange: Exchange) -> bytes:
+    return exchange.raw_request_body or b""
+
+
+def smaller(a: bytes, b: bytes) -> bool:
+    return (len(a), a) < (len(b), b)
 
 
 def explore(session: Session, plan: Plan, contract: Contract) -> Run:
@@ -348,25 +377,29 @@ def explore(session: Session, plan: Plan, contract: Contract) -> Run:
 
     @hypothesis_seed(plan.seed)
     @hypothesis_settings(plan)
-    @given(strategy)
-    def trial(case: Any) -> None:
+    @given(st.data())
+    def trial(data: st.DataObject) -> None:
+        if run.failed is not None:
+            # Shrinking draws a fresh example per attempt; past the cap each attempt is
+            # rejected before drawing, so the shrinker winds down in milliseconds.
+            run.shrink_calls += 1
+            assume(run.shrink_calls <= plan.shrink_requests * SHRINK_CALLS_PER_REQUEST)
+        case = data.draw(strategy)
         body = prepare(case.body, plan, session.profile, contract)
-        if body is None:
+        if body is None and run.failed is None:
             run.dropped += 1
         assume(body is not None)
         answer = send_example(session, run, body, contract, case)
         if answer is not None and answer[1] is not None:
-            run.failed = run.failed or answer[0]
             raise ExampleFailed(*answer)
 
-    try:
-        trial()
-    except ExampleFailed as exc:
-        run.exchanges["fuzz:minimal"] = replace(exc.exchange, label="fuzz:minimal")
-        run.exchanges.st_cases["fuzz:minimal"] = run.st_cases.get(exc.exchange.label)
-        run.exchanges.notes["minimal_of"] = exc.exchange.label
-    except Unsatisfiable:
-        pass  # reported below as "nothing sent"
+    with contextlib.suppress(ExampleFailed, Flaky, Unsatisfiable):
+        trial()  # the smallest failing example is in run.best whichever way hypothesis ends
+    if run.best is not None:
+        exchange = run.best
+        run.exchanges[MINIMAL] = replace(exchange, label=MINIMAL)
+        run.exchanges.st_cases[MINIMAL] = run.st_cases.get(exchange.label)
+        run.exchanges.notes["minimal_of"] = exchange.label
     return run
 
 
@@ -375,7 +408,7 @@ def fuzz(session: Session, case: Case, body: dict[str, Any]) -> FuzzExchanges:
     plan = make_plan(session, case)
     contract = session.contract(case.probe_params.get("version"))
     run = explore(session, plan, contract)
-    sent = [label for label in run.exchanges if label != "fuzz:minimal"]
+    sent = [label for label in run.exchanges if label != MINIMAL]
     run.exchanges.notes.update(
         seed=plan.seed,
         mode=plan.mode,

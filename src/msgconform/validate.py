@@ -53,6 +53,10 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
         for clause in case.clauses:
             if clause not in registry:
                 yield f"{case.test_id}: unknown clause {clause}"
+        for requirement in case.requires:
+            feature = requirement.lstrip("!")
+            if not feature.startswith("version:") and feature not in profiles.FEATURE_DEFAULTS:
+                yield f"{case.test_id}: requires unknown feature {feature}"
         if case.probe not in PROBES:
             yield f"{case.test_id}: unknown probe {case.probe}"
         for name, params in case.checks:

@@ -15,6 +15,7 @@ CHECK_MODULES = (
     "errors",
     "endpoints",
     "streaming",
+    "fuzz",
 )
 
 for _name in CHECK_MODULES:

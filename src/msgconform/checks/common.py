@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeGuard
 
-from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure, fail
+from msgconform.checks.base import REGISTRY, CaseContext, fail
 from msgconform.errors import ConfigError
 from msgconform.exchange import Exchange
 
@@ -169,7 +169,3 @@ def sse_events(exchange: Exchange) -> list[JsonObject]:
         if isinstance(parsed, dict):
             events.append(parsed)
     return events
-
-
-def first_failure(attempts: Iterable[ConformanceFailure | None]) -> ConformanceFailure | None:
-    return next((a for a in attempts if a is not None), None)

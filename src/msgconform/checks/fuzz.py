@@ -116,9 +116,9 @@ def as_schemathesis(exchange: Exchange) -> Any:
     )
 
 
-def schemathesis_problem(exchange: Exchange, st_case: Any, clause: str, names: tuple[str, ...]) -> (
-    Problem | None
-):
+def schemathesis_problem(
+    exchange: Exchange, st_case: Any, clause: str, names: tuple[str, ...]
+) -> Problem | None:
     """Run schemathesis' response checks on the recorded answer; its failure becomes `clause`."""
     import schemathesis.checks as st_checks
 

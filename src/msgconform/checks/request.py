@@ -20,8 +20,8 @@ from msgconform.checks.common import (
 
 ACCEPTED_CLAUSES = (
     "REQ-001", "REQ-002", "REQ-003", "REQ-004", "REQ-005", "REQ-006", "REQ-007", "REQ-008",
-    "REQ-009", "REQ-010", "REQ-011", "REQ-016", "HDR-001", "HDR-002", "HDR-004", "HDR-006",
-    "AUTH-001", "ENDP-001",
+    "REQ-009", "REQ-010", "REQ-011", "REQ-016", "REQ-017", "HDR-001", "HDR-002", "HDR-004",
+    "HDR-006", "AUTH-001", "ENDP-001",
 )  # fmt: skip
 BETA_QUERY_SYMPTOM = "Claude Code (POST /v1/messages?beta=true) gets 400"
 
@@ -30,8 +30,8 @@ BETA_QUERY_SYMPTOM = "Claude Code (POST /v1/messages?beta=true) gets 400"
 def request_accepted(ctx: CaseContext, clause: str | None = None, label: str | None = None) -> None:
     """The request is accepted with 200 (every exchange of the probe, or the one named).
 
-    Clauses: REQ-001, REQ-002 … REQ-011, REQ-016, HDR-001, HDR-002, HDR-004, HDR-006, AUTH-001,
-    ENDP-001"""
+    Clauses: REQ-001, REQ-002 … REQ-011, REQ-016, REQ-017, HDR-001, HDR-002, HDR-004, HDR-006,
+    AUTH-001, ENDP-001"""
     clause = cited("request_accepted", clause)
     for exchange in selected(ctx, label, clause):
         if exchange.status != 200:

@@ -6,7 +6,7 @@ import itertools
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from msgconform.mock import faults, scenarios
@@ -34,7 +34,8 @@ DRAIN_LIMIT = 256 * 1024 * 1024
 TYPE_BY_STATUS = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
     404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",
-    422: "invalid_request_error", 429: "rate_limit_error", 500: "api_error", 529: "overloaded_error",
+    422: "invalid_request_error", 429: "rate_limit_error", 500: "api_error",
+    529: "overloaded_error",
 }  # fmt: skip
 METHODS = {"/v1/messages": "POST", "/v1/messages/count_tokens": "POST", "/v1/models": "GET"}
 FEATURE_OF = {"/v1/messages/count_tokens": "count_tokens", "/v1/models": "models_endpoint"}
@@ -170,9 +171,9 @@ class MockApp:
 
     def gate(self, ctx: Ctx, fault: Fault, query: str, path: str) -> ErrorOut | None:
         """Auth, version, beta and scenario refusals that come before the body is read."""
-        if not (fault.has("auth_only_on_messages") and path != "/v1/messages"):
-            if (problem := self.auth(ctx.headers, fault)) is not None:
-                return problem
+        skip_auth = fault.has("auth_only_on_messages") and path != "/v1/messages"
+        if not skip_auth and (problem := self.auth(ctx.headers, fault)) is not None:
+            return problem
         if (problem := self.version(ctx, fault)) is not None:
             return problem
         if fault.has("reject_beta_query") and "beta=" in query:
@@ -181,7 +182,7 @@ class MockApp:
             return error(500, "Internal server error")
         return scenarios.refusal(ctx.headers.get(scenarios.HEADER), self.scenarios, path)
 
-    def auth(self, headers: dict[str, str], fault: Fault) -> ErrorOut | None:
+    def auth(self, headers: Mapping[str, str], fault: Fault) -> ErrorOut | None:
         accepted = list(self.profile.accepted_schemes)
         if fault.has("accept_rejected_scheme"):
             accepted += self.profile.rejected_schemes
@@ -224,10 +225,8 @@ class MockApp:
                 ctx.headers = {**ctx.headers, "anthropic-version": self.profile.anthropic_version}
                 return None
             return error(400, "anthropic-version: header is required")
-        return error(
-            400,
-            f"anthropic-version: unsupported version {value!r}; use one of {', '.join(self.profile.versions)}",
-        )
+        listed = ", ".join(self.profile.versions)
+        return error(400, f"anthropic-version: unsupported version {value!r}; use one of {listed}")
 
     async def read_json(self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault) -> Any:
         too_big = error(
@@ -389,7 +388,7 @@ SCHEME_LABELS = {
 }
 
 
-def credentials(headers: dict[str, str]) -> list[tuple[str, str]]:
+def credentials(headers: Mapping[str, str]) -> list[tuple[str, str]]:
     """The (scheme, key) pairs a request presents."""
     found: list[tuple[str, str]] = []
     if "x-api-key" in headers:

@@ -22,7 +22,7 @@ per-request controls (headers):
       overloaded         529 overloaded_error with retry-after: 1
       stream_error       a stream ends with event: error after its first delta (JSON: 500)
       slow_first_byte    the headers wait ARG seconds (default 1.5, at most 30)
-      long_stream        the reply is ARG words (default 2000) with a ping every {scenarios.PING_EVERY} events
+      long_stream        ARG words (default 2000), a ping every {scenarios.PING_EVERY} events
   For rate_limited and overloaded, ARG=N refuses only the first N requests carrying that exact
   header value (add a TAG to make it unique), so a client's retry then succeeds.
 

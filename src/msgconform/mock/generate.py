@@ -125,6 +125,11 @@ class Budget:
         self.exhausted = False
 
     def take_text(self, text: str) -> str:
+        count = len(text.split())
+        if count <= self.left:  # the common case: the whole text fits
+            self.left -= count
+            self.used += count
+            return text
         pieces = re.split(r"(\s+)", text)
         kept: list[str] = []
         for piece in pieces:

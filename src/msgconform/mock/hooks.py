@@ -42,7 +42,8 @@ class Fault:
 
     Hooks (each optional, each `(value, ctx) -> value`): `request` (the body before validation),
     `issues` (validation issues), `message` (the Message in both modes), `body` (the non-streaming
-    Message), `raw` (its encoded bytes), `events` (the SSE events), `frame` ((name, data, bytes) -> bytes),
+    Message), `raw` (its encoded bytes), `events` (the SSE events), `frame`
+    ((name, data, bytes) -> bytes),
     `steps` (the stream writes), `error` (an ErrorOut). `flags` switch behaviours in the app."""
 
     name: str

@@ -101,7 +101,8 @@ def stream_steps(scenario: Scenario, steps: list[Step], named: bool, request_id:
         out: list[Step] = []
         for i, step in enumerate(steps, 1):
             out.append(step)
-            if i % PING_EVERY == 0:
+            # Pings go between content events only, never after message_delta.
+            if i % PING_EVERY == 0 and i < len(steps) - 2:
                 out.append(Step(ping, PING_PAUSE_S))
         return out
     return steps

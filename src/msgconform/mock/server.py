@@ -46,7 +46,9 @@ class MockServer:
 
     def start(self) -> MockServer:
         # Binding the socket here means the port is known at once and no other process can race us.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listening socket says TCP; with proto 0 every response waited ~40 ms for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
@@ -63,10 +65,10 @@ class MockServer:
         return self
 
     def _wait_started(self) -> None:
-        assert self._server is not None and self._thread is not None
+        server, thread = self._server, self._thread
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+        while server is not None and thread is not None and not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the mock did not start on {self.url}")
             time.sleep(0.002)

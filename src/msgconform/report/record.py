@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
@@ -103,14 +104,18 @@ def results_path(path: Path) -> Path:
     return path.resolve()
 
 
+@cache
+def line_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(meta_schema("run-record"))
+
+
 def parse_line(path: Path, number: int, text: str) -> dict[str, Any]:
     where = f"{display(path)}:{number}"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(where, f"not JSON: {exc.msg}") from None
-    validator = jsonschema.Draft202012Validator(meta_schema("run-record"))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    error = jsonschema.exceptions.best_match(line_validator().iter_errors(data))
     if error is not None:
         raise ConfigError(f"{where}: {json_path(error.absolute_path)}", error.message)
     if not isinstance(data, dict):  # pragma: no cover - the schema requires an object
@@ -122,7 +127,9 @@ def load_run(path: Path) -> Run:
     """Read and validate a run record; a bad line gives one ConfigError naming file and line."""
     path = results_path(Path(path))
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Split on "\n" only: str.splitlines() also splits on U+2028, U+0085 and friends, which
+        # json.dumps(ensure_ascii=False) leaves raw inside strings (fuzzed bodies contain them).
+        lines = path.read_text(encoding="utf-8").split("\n")
     except UnicodeDecodeError:
         raise ConfigError(display(path), "not UTF-8 text") from None
     records = [(n, parse_line(path, n, t)) for n, t in enumerate(lines, 1) if t.strip()]
@@ -306,7 +313,8 @@ class RunRecorder:
 
     def _write(self, record: Mapping[str, Any]) -> None:
         clean = self.redactor.value(record)
-        self._file.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
+        # ASCII escapes keep lone surrogates (fuzzed strings) writable and lines splittable.
+        self._file.write(json.dumps(clean, default=str) + "\n")
 
     def case(self, result: Mapping[str, Any]) -> None:
         line = {"kind": "case", **self.redactor.value(result)}

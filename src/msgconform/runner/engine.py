@@ -27,6 +27,10 @@ GATING = frozenset({"FAIL", "XPASS"})
 TRANSIENT_STATUSES = frozenset({429, 529})
 
 
+class CheckCrashed(Exception):
+    """A check raised something other than a ConformanceFailure: a bug in msgconform."""
+
+
 @dataclass
 class Failure:
     check: str
@@ -74,10 +78,19 @@ class CaseResult:
 
 
 def skip_reason(case: Case, profile: Profile) -> str | None:
-    missing = [f for f in case.requires if not profile.has(f)]
-    if missing:
-        return f"profile {profile.name} does not have: {', '.join(missing)}"
+    """`requires` entries: a feature, `!feature` (the profile lacks it), `version:<value>`."""
+    unmet = [r for r in case.requires if not requirement_met(r, profile)]
+    if unmet:
+        return f"profile {profile.name} does not meet: {', '.join(unmet)}"
     return None
+
+
+def requirement_met(requirement: str, profile: Profile) -> bool:
+    if requirement.startswith("!"):
+        return not profile.has(requirement[1:])
+    if requirement.startswith("version:"):
+        return requirement.partition(":")[2] in profile.versions
+    return profile.has(requirement)
 
 
 class Engine:
@@ -127,6 +140,8 @@ class Engine:
                 spec.func(ctx, **params)
             except ConformanceFailure as exc:
                 failures.append(to_failure(name, exc))
+            except Exception as exc:  # a crashing check is a harness bug: ERROR, never a verdict
+                raise CheckCrashed(f"check {name} crashed: {type(exc).__name__}: {exc}") from exc
         return failures
 
     def grade(
@@ -152,7 +167,11 @@ class Engine:
             outcome, why = self.grade(case, [], str(exc))
             exchanges = {exc.exchange.label: exc.exchange} if exc.exchange else {}
             return CaseResult(case, outcome, time.monotonic() - started, why, [], exchanges)
-        failures = self.judge(case, ctx)
+        try:
+            failures = self.judge(case, ctx)
+        except CheckCrashed as exc:
+            elapsed = time.monotonic() - started
+            return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
         outcome, why = self.grade(case, failures, None)
         return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
 
@@ -197,4 +216,6 @@ def to_failure(check: str, exc: ConformanceFailure) -> Failure:
     )
 
 
-__all__ = ["GATING", "OUTCOMES", "BudgetExhausted", "CaseResult", "Engine", "Failure"]
+__all__ = [
+    "GATING", "OUTCOMES", "BudgetExhausted", "CaseResult", "CheckCrashed", "Engine", "Failure",
+]

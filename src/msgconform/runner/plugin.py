@@ -62,12 +62,6 @@ class CasesFile(pytest.File):
             yield CaseItem.from_parent(self, name=case.test_id, case=case)
 
 
-class CaseFailed(Exception):
-    def __init__(self, result: CaseResult) -> None:
-        self.result = result
-        super().__init__(result.outcome)
-
-
 class CaseItem(pytest.Item):
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -84,7 +78,7 @@ class CaseItem(pytest.Item):
         if self.result.outcome == "XFAIL":
             pytest.xfail(self.result.reason or "expected")
         if self.result.outcome == "ERROR":
-            raise CaseFailed(self.result)
+            pytest.fail(describe(self.result), pytrace=False)
 
     def runtest(self) -> None:
         run = self.config.stash[RUN_KEY]
@@ -92,17 +86,8 @@ class CaseItem(pytest.Item):
         self.result = run.finish_case(self.case, self.result)
         if self.result.outcome == "XFAIL":
             pytest.xfail(self.result.reason or "expected")
-        if self.result.outcome in ("FAIL", "XPASS"):
-            raise CaseFailed(self.result)
-
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> str | Any:
-        if isinstance(excinfo.value, CaseFailed):
-            return describe(excinfo.value.result)
-        if isinstance(excinfo.value, ConfigError):
-            return excinfo.value.line()
-        return super().repr_failure(excinfo)
+        if self.result.outcome in ("FAIL", "XPASS", "ERROR"):
+            pytest.fail(describe(self.result), pytrace=False)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, self.case.test_id

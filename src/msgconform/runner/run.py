@@ -14,20 +14,28 @@ import pytest
 
 from msgconform.checks.base import TransportError
 from msgconform.client import BudgetExhausted
-from msgconform.exchange import Exchange
+from msgconform.errors import ConfigError
 from msgconform.paths import REPORTS
 from msgconform.profiles import Profile
 from msgconform.profiles import load as load_profile
+from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.redact import Redactor
 from msgconform.runner import expectations as expectations_mod
 from msgconform.runner.cases import Case
-from msgconform.runner.engine import GATING, CaseResult, Engine, Failure, skip_reason
+from msgconform.runner.engine import (
+    GATING,
+    CaseResult,
+    CheckCrashed,
+    Engine,
+    skip_reason,
+)
 from msgconform.runner.session import Session
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
 
 EVIDENCE_BODY_LIMIT = 20_000
+MAX_EVIDENCE = 4
 MIN_CASES_BEFORE_ERROR_ABORT = 5
 
 
@@ -106,6 +114,8 @@ class RunContext:
         except BudgetExhausted as exc:
             self._abort(f"budget: {exc}")
             return CaseResult(case, "ERROR", time.monotonic() - started, str(exc))
+        except ConfigError as exc:
+            return CaseResult(case, "ERROR", time.monotonic() - started, exc.line())
         except TransportError as exc:
             outcome, why = self.engine.grade(case, [], str(exc))
             evidence = {exc.exchange.label: exc.exchange} if exc.exchange else {}
@@ -115,14 +125,18 @@ class RunContext:
 
     def finish_case(self, case: Case, result: CaseResult) -> CaseResult:
         ctx, started = self._pending.pop(case.test_id)
-        failures = self.engine.judge(case, ctx)
+        try:
+            failures = self.engine.judge(case, ctx)
+        except CheckCrashed as exc:
+            elapsed = time.monotonic() - started
+            return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
         outcome, why = self.engine.grade(case, failures, None)
         return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
 
     def record(self, result: CaseResult) -> None:
         self.results.append(result)
         if self.recorder is not None:
-            self.recorder.case(case_record(result, self.redactor))
+            self.recorder.case(case_record(result))
         self._check_error_ratio()
 
     def _check_error_ratio(self) -> None:
@@ -163,54 +177,6 @@ class RunContext:
         if run_dir := getattr(self, "run_dir", None):
             lines.append(f"msgconform: report {run_dir}/report.html")
         return lines
-
-
-def case_record(result: CaseResult, redactor: Redactor) -> dict[str, Any]:
-    case = result.case
-    record = {
-        "kind": "case",
-        "id": case.test_id,
-        "area": case.area,
-        "description": case.description,
-        "clauses": list(case.clauses),
-        "outcome": result.outcome,
-        "duration_s": round(result.duration_s, 4),
-        "reason": result.reason,
-        "failures": [failure_record(f) for f in result.failures],
-        "evidence": [evidence(e) for e in result.exchanges.values()],
-        "requests": result.requests,
-        "retries": result.retries,
-        "output_tokens": 0,
-    }
-    redacted: dict[str, Any] = redactor.value(record)
-    return redacted
-
-
-def failure_record(failure: Failure) -> dict[str, Any]:
-    return {k: v for k, v in vars(failure).items() if k != "exchange"}
-
-
-def evidence(exchange: Exchange) -> dict[str, Any]:
-    text = exchange.body_text(EVIDENCE_BODY_LIMIT)
-    return {
-        "label": exchange.label,
-        "request": {
-            "method": exchange.method,
-            "url": exchange.url,
-            "headers": exchange.request_headers,
-            "body": exchange.request_body,
-        },
-        "response": {
-            "status": exchange.status,
-            "headers": exchange.response_headers,
-            "body": None if exchange.is_sse else text,
-            "transcript": text if exchange.is_sse else None,
-            "ended": exchange.ended,
-            "error": exchange.error,
-        },
-        "request_id": exchange.request_id,
-        "curl": exchange.curl(),
-    }
 
 
 def warn(line: str) -> None:

@@ -1,0 +1,79 @@
+"""Part 1: the full conformance run against the mock (`msgconform run` in a subprocess, as a user
+runs it) against a plain loop of as many raw httpx requests to the mock in this process (the
+suite's mock also runs in-process, a uvicorn thread beside the client)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from msgconform.bench.common import KEY, raw_loop_seconds
+from msgconform.bench.stats import Figure, Sample
+from msgconform.profiles import load as load_profile
+
+
+class SuiteBroken(Exception):
+    """The run wrote no record: nothing to time."""
+
+
+def run_suite(out: Path) -> tuple[float, dict[str, Any], int]:
+    argv = [sys.executable, "-m", "msgconform", "run", "--provider", "mock", "--out", str(out), "-q"]
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    found = footer(out)
+    if not found.get("requests"):
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise SuiteBroken(f"msgconform run exit {done.returncode}, no record: {tail[0][:200]}")
+    return wall, found, done.returncode
+
+
+def footer(out: Path) -> dict[str, Any]:
+    found = sorted(out.glob("mock/*/results.jsonl"))
+    if not found:
+        return {}
+    last = found[-1].read_text(encoding="utf-8").strip().splitlines()[-1]
+    record: dict[str, Any] = json.loads(last)
+    return record if record.get("kind") == "footer" else {}
+
+
+def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
+    from msgconform.mock.server import MockServer
+
+    wall, engine, raw = Sample(), Sample(), Sample()
+    requests, statuses, counts = 0, set(), {}
+    broken = ""
+    with tempfile.TemporaryDirectory(prefix="msgconform-bench-") as tmp, MockServer(
+        load_profile("mock"), KEY
+    ) as server:
+        for i in range(repeat):
+            try:
+                seconds, foot, status = run_suite(Path(tmp) / str(i))
+            except SuiteBroken as exc:
+                broken = str(exc)
+                log(f"suite: {broken}")
+                break
+            requests = int(foot.get("requests", 0))
+            wall.values.append(seconds)
+            engine.values.append(float(foot.get("duration_s", 0.0)))
+            statuses.add(status)
+            counts = foot.get("counts", {})
+            raw.values.append(raw_loop_seconds(server.url, max(requests, 1)))
+            log(f"suite: {seconds:.1f} s wall, {requests} requests, raw loop {raw.values[-1]:.2f} s")
+    note = broken or f"{requests} requests; exit {sorted(statuses)}; outcomes {counts}"
+    return figures(wall, engine, raw, requests, note)
+
+
+def figures(wall: Sample, engine: Sample, raw: Sample, requests: int, note: str) -> list[Figure]:
+    whole = Figure("suite", "msgconform run (subprocess) wall", "s", wall,
+                   f"{requests} raw httpx requests", raw, "value/baseline", note=note)  # fmt: skip
+    whole.judge(lambda f: f.value.median < 20 and (f.ratio or 99) < 3, "< 20 s and < 3x raw")
+    inner = Figure("suite", "cases only (engine time in the record)", "s", engine,
+                   f"{requests} raw httpx requests", raw, "value/baseline",
+                   note="footer duration_s: without interpreter start, collection, reports")  # fmt: skip
+    return [whole, inner]

@@ -21,9 +21,11 @@ def test_quick_stream_validation_writes_valid_json(tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["machine"]["nproc"] >= 1
     [part] = report["parts"]
-    assert part["part"] == "stream-validation" and part["measured"]
+    assert part["part"] == "stream-validation"
+    assert part["measured"]
     first = part["figures"][0]
-    assert first["value"]["median"] > 0 and first["baseline"]["median"] > 0
+    assert first["value"]["median"] > 0
+    assert first["baseline"]["median"] > 0
     assert first["met"] in (True, False)
     assert "parser+grammar+schema" in done.stdout
 
@@ -36,4 +38,5 @@ def test_synthetic_stream_is_valid_for_the_grammar() -> None:
 def test_unknown_part_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--only", "nope"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "unknown part 'nope'" in err[0]
+    assert len(err) == 1
+    assert "unknown part 'nope'" in err[0]

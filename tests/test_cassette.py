@@ -122,6 +122,36 @@ def test_replay_returns_the_recorded_exchange_and_feeds_the_watch(tmp_path: Path
     assert inner.closed
 
 
+def test_the_auth_scheme_takes_part_in_matching_but_not_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    recorder = RecordingClient(
+        FakeInner([(200, {}, [b"{}"]), (401, {}, [b"{}"])]), path, Redactor([KEY])
+    )
+    for headers in ({"authorization": f"Bearer {KEY}"}, {}):
+        recorder.send("a", "POST", "/v1/messages", headers=headers, json_body=BODY)
+    recorder.close()
+    assert KEY not in path.read_text()
+    replay = ReplayClient(path)
+    missing = replay.send("a", "POST", "/v1/messages", headers={}, json_body=BODY)
+    bearer = {"Authorization": "Bearer sk-a-different-key-0000"}
+    assert replay.send("a", "POST", "/v1/messages", headers=bearer, json_body=BODY).status == 200
+    assert missing.status == 401
+
+
+def test_a_large_raw_body_is_matched_by_digest_not_stored(tmp_path: Path) -> None:
+    raw = b"x" * 200_000
+    path = tmp_path / "c.jsonl"
+    recorder = RecordingClient(FakeInner([(413, {}, [b"{}"])]), path, Redactor([]))
+    recorder.send("big", "POST", "/v1/messages", headers={}, raw_body=raw)
+    recorder.close()
+    request = load_cassette(path).entries[0].request
+    assert (request["raw_len"], "raw_b64" in request) == (200_000, False)
+    replay = ReplayClient(path)
+    assert replay.send("big", "POST", "/v1/messages", headers={}, raw_body=raw).status == 413
+    with pytest.raises(TransportError, match=r"not in c\.jsonl"):
+        replay.send("big", "POST", "/v1/messages", headers={}, raw_body=raw + b"y")
+
+
 def test_a_request_sent_twice_gets_its_answers_in_order(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     recorder = RecordingClient(
@@ -214,8 +244,10 @@ def key_anywhere(path: Path, key: str) -> bool:
 
 def replay_entry(path: Path, watch: Any = None) -> tuple[Exchange, Any]:
     entry = load_cassette(path).entries[0]
+    # Another key than the recorded one: auth values must not take part in matching.
+    headers = {**entry.request["match_headers"], "x-api-key": "sk-another-key-entirely"}
     sent = ReplayClient(path).send(
-        entry.request["label"], "POST", entry.request["path"], headers={},
+        entry.request["label"], "POST", entry.request["path"], headers=headers,
         json_body=entry.request["json"], watch=watch,
     )  # fmt: skip
     return sent, entry

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from msgconform import profiles
 from msgconform.checks import REGISTRY
 from msgconform.client import Deadlines
 from msgconform.mock.faults import FAULTS
@@ -27,7 +28,11 @@ FAILING = ("FAIL", "NON-STRICT", "XPASS")
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    return load_profile("mock")
+    # A handful of generated requests is enough to show the fuzz checks bite; tests/test_fuzz.py
+    # runs hundreds against the clean mock.
+    mock = load_profile("mock")
+    limits = {**mock.raw["limits"], "fuzz_examples": 8}
+    return profiles.from_data({**mock.raw, "limits": limits}, {})
 
 
 @pytest.fixture(scope="module")

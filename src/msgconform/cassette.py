@@ -1,24 +1,16 @@
 """Cassettes: a run's exchanges written to JSON Lines (`--record`), answered from it (`--replay`).
 
-File format (version 1), one JSON object per line:
-
-- line 1, the header: `{"kind": "cassette", "format": 1, "msgconform": <version>, "provider": …,
-  "base_url": …, "created_at": <UTC ISO time>, "meta": {…}}` (meta: e.g. the run's seed).
-- then one line per exchange, in the order the answers arrived: `{"kind": "exchange", "seq": n,
-  "request": {"label", "method", "path" (relative to base_url), "headers" (as sent, redacted),
-  "match_headers" (the caller's, auth values cut to the scheme word), "json" | "raw_b64"},
-  "response": {"status", "headers", "chunks": [{"at_s", "b64", "redacted"?}], "truncated",
-  "ended", "error", "elapsed_s", "retries"}}`.
-
-Bodies are byte-exact (base64) with each read's arrival time, so SSE framing and timing replay as
-seen, except where a secret was found: redaction replaces it with `[REDACTED]`, which changes that
-chunk's byte count, and the chunk carries `"redacted": true`. Secret headers are redacted by name.
+The format is described in docs/nightly.md ("The cassette format"): a header line, then one line per
+exchange with the request (headers redacted, the caller's headers reduced for matching) and the
+response body byte-exact as base64 chunks with their arrival times. Redaction replaces a secret with
+`[REDACTED]`, which changes that chunk's byte count; such a chunk carries `"redacted": true`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import threading
 import time
@@ -38,6 +30,7 @@ from msgconform.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
 from msgconform.report.redact import Redactor
 
 FORMAT = 1
+RAW_KEPT_BYTES = 64 * 1024
 MatchKey = tuple[str, str, str, str, str]
 
 
@@ -47,17 +40,10 @@ class ExchangeSender(Protocol):
     base_url: str
 
     def send(
-        self,
-        label: str,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        json_body: Any = None,
-        raw_body: bytes | None = None,
-        watch: Callable[[], StreamWatch] | None = None,
-        retry: bool = True,
-    ) -> Exchange: ...
+        self, label: str, method: str, path: str, *, headers: Mapping[str, str],
+        json_body: Any = None, raw_body: bytes | None = None,
+        watch: Callable[[], StreamWatch] | None = None, retry: bool = True,
+    ) -> Exchange: ...  # fmt: skip
 
     def close(self) -> None: ...
 
@@ -66,21 +52,25 @@ def match_key(
     label: str,
     method: str,
     path: str,
-    json_body: Any,
-    raw_body: bytes | None,
+    body: str,
     headers: Mapping[str, str],
     secret_names: Iterable[str] = (),
 ) -> MatchKey:
     """Auth values are left out (they differ between nights and machines); which scheme was used
     stays in, so the missing-key, Bearer and x-api-key probes of one body keep their own answers."""
-    if json_body is not None:
-        body = json.dumps(json_body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    elif raw_body is not None:
-        body = "raw:" + base64.b64encode(raw_body).decode("ascii")
-    else:
-        body = ""
     shown = json.dumps(reduced_headers(headers, secret_names), sort_keys=True)
     return (method.upper(), path, label, body, shown)
+
+
+def body_identity(json_body: Any, raw_sha256: str | None) -> str:
+    """Canonical JSON, or the digest of a body sent as bytes."""
+    if json_body is not None:
+        return json.dumps(json_body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "" if raw_sha256 is None else f"raw-sha256:{raw_sha256}"
+
+
+def sha256(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def reduced_headers(headers: Mapping[str, str], secret_names: Iterable[str]) -> dict[str, str]:
@@ -90,9 +80,11 @@ def reduced_headers(headers: Mapping[str, str], secret_names: Iterable[str]) -> 
 
 
 def _scheme(value: str) -> str:
-    """ "Bearer sk-…" → "Bearer"; a bare key → "" (presence still counts, the value never)."""
+    """An auth value as its scheme: "Bearer <key>" gives "Bearer *", a bare key "*".
+
+    Idempotent, so headers stored reduced in a cassette reduce to themselves on load."""
     scheme, sep, _ = value.partition(" ")
-    return scheme if sep else ""
+    return f"{scheme} *" if sep else "*"
 
 
 def b64(data: bytes) -> str:
@@ -156,23 +148,16 @@ class RecordingClient:
         retry: bool = True,
     ) -> Exchange:
         exchange: Exchange = self.inner.send(
-            label,
-            method,
-            path,
-            headers=headers,
-            json_body=json_body,
-            raw_body=raw_body,
-            watch=watch,
-            retry=retry,
-        )
+            label, method, path, headers=headers, json_body=json_body, raw_body=raw_body,
+            watch=watch, retry=retry,
+        )  # fmt: skip
         request = self._request(exchange, path, json_body, raw_body)
         request["match_headers"] = self._match_headers(headers)
         response = self._response(exchange)
         with self._lock:
             self._seq += 1
-            self._write(
-                {"kind": "exchange", "seq": self._seq, "request": request, "response": response}
-            )
+            line = {"kind": "exchange", "seq": self._seq, "request": request, "response": response}
+            self._write(line)
         return exchange
 
     def _request(
@@ -187,13 +172,21 @@ class RecordingClient:
         if json_body is not None:
             request["json"] = self.redactor.value(json_body)
         elif raw_body is not None:
-            request["raw_b64"] = b64(self.redactor.raw(raw_body))
+            raw = self.redactor.raw(raw_body)
+            # Oversize probes send tens of megabytes: the digest is enough to match them.
+            request["raw_sha256"] = sha256(raw)
+            request["raw_len"] = len(raw)
+            if len(raw) <= RAW_KEPT_BYTES:
+                request["raw_b64"] = b64(raw)
         return request
 
     def _match_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """The caller's headers (not the client's defaults), auth values reduced to their scheme."""
         names = [n for n in headers if self.redactor.header_value(n, "a b") == f"a {REDACTED}"]
-        return dict(self.redactor.value(reduced_headers(headers, names)))
+        # Values are reduced before redaction by value: by name would turn "Bearer" into a
+        # "[REDACTED]" that no replayed "Bearer <key>" reduces to.
+        reduced = reduced_headers(headers, names)
+        return {name: self.redactor.text(value) for name, value in reduced.items()}
 
     def _response(self, exchange: Exchange) -> dict[str, Any]:
         return {
@@ -286,9 +279,8 @@ def load_cassette(path: Path) -> Cassette:
         raise ConfigError(f"{display(path)}:1", "no cassette header", '{"kind": "cassette", …}')
     header = records[0][1]
     if header.get("format") != FORMAT:
-        raise ConfigError(
-            f"{display(path)}:1", f"cassette format {header.get('format')!r}", f"format {FORMAT}"
-        )
+        found = f"cassette format {header.get('format')!r}"
+        raise ConfigError(f"{display(path)}:1", found, f"format {FORMAT}")
     entries = tuple(_entry(path, n, record) for n, record in records[1:])
     return Cassette(path, header, entries)
 
@@ -307,12 +299,12 @@ def _entry(path: Path, number: int, record: dict[str, Any]) -> Recorded:
     where = f"{display(path)}:{number}"
     try:
         req, resp = record["request"], record["response"]
-        raw = base64.b64decode(req["raw_b64"], validate=True) if "raw_b64" in req else None
         matched = req.get("match_headers", {})
         if not isinstance(matched, dict):
             raise TypeError("match_headers must be an object")
         # Stored already reduced, so no header counts as secret a second time.
-        key = match_key(req["label"], req["method"], req["path"], req.get("json"), raw, matched)
+        body = body_identity(req.get("json"), req.get("raw_sha256"))
+        key = match_key(req["label"], req["method"], req["path"], body, matched)
         chunks = tuple(
             Chunk(float(c["at_s"]), base64.b64decode(c["b64"], validate=True))
             for c in resp["chunks"]
@@ -371,7 +363,8 @@ class ReplayClient:
             self.budget.take_request()  # the same budget stops a replayed run at the same place
         if raw_body is None and json_body is not None:
             raw_body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
-        key = match_key(label, method, path, json_body, raw_body, headers, self.secret_headers)
+        body = body_identity(json_body, sha256(raw_body))
+        key = match_key(label, method, path, body, headers, self.secret_headers)
         recorded = self._next(key)
         exchange = recorded.exchange(self.base_url, json_body, raw_body)
         self._play(exchange, watch() if watch else None)

@@ -123,10 +123,11 @@ def spread(sample: dict[str, Any] | None) -> str:
 
 def render_table(report: dict[str, Any]) -> str:
     m = report["machine"]
+    before = report["noise"]["before"]
     lines = [
         f"msgconform bench: {m['nproc']} x {m['cpu_model']}, Python {m['python']}, "
         f"median of {report['repeat']} [min..max]; busy before start: "
-        f"{report['noise']['before']['busy_share_1s']}, loadavg {report['noise']['before']['loadavg']}",
+        f"{before['busy_share_1s']}, loadavg {before['loadavg']}",
         "",
     ]
     header = ("figure", "unit", "value", "baseline", "ratio", "target", "met")
@@ -138,12 +139,30 @@ def render_table(report: dict[str, Any]) -> str:
         for f in part["figures"]:
             met = {True: "yes", False: "NO", None: ""}[f["met"]]
             ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
-            rows.append((f["name"], f["unit"], spread(f["value"]), spread(f["baseline"]), ratio, f["target"] or "", met))
+            rows.append(
+                (
+                    f["name"],
+                    f["unit"],
+                    spread(f["value"]),
+                    spread(f["baseline"]),
+                    ratio,
+                    f["target"] or "",
+                    met,
+                )
+            )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    notes = [f"  {f['name']}: {f['note']}" for p in report["parts"] if p["measured"] for f in p["figures"] if f["note"]]
-    return "\n".join(lines + ["", "notes:", *notes])
+    lines.extend(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+    notes = [
+        f"  {f['name']}: {f['note']}"
+        for p in report["parts"]
+        if p["measured"]
+        for f in p["figures"]
+        if f["note"]
+    ]
+    return "\n".join([*lines, "", "notes:", *notes])
 
 
 if __name__ == "__main__":

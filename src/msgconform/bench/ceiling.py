@@ -24,10 +24,20 @@ def split_frames(sse: bytes) -> list[bytes]:
 
 def build(json_body: bytes, sse_body: bytes) -> Callable[..., Awaitable[None]]:
     frames = split_frames(sse_body)
-    json_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(json_body)).encode())]
-    sse_headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
+    json_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(json_body)).encode()),
+    ]
+    sse_headers = [
+        (b"content-type", b"text/event-stream; charset=utf-8"),
+        (b"cache-control", b"no-cache"),
+    ]
 
-    async def app(scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+    async def app(
+        scope: Message,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http":
             return
         data = b""

@@ -10,7 +10,11 @@ import httpx
 
 KEY = "sk-bench-0123456789abcdef0123"
 # "Hi" with max_tokens 16 streams as exactly 12 events from the mock (the unit).
-REQUEST = {"model": "mock-sonnet", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}
+REQUEST = {
+    "model": "mock-sonnet",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "Hi"}],
+}
 HEADERS = {
     "x-api-key": KEY,
     "anthropic-version": "2023-06-01",

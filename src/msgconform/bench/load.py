@@ -78,12 +78,23 @@ def serving(name: str, argv: list[str], port: int) -> Iterator[Server]:
 
 
 def mock_argv(port: int) -> list[str]:
-    return [sys.executable, "-m", "msgconform", "mock", "--provider", "mock", "--port", str(port), "--key", KEY]
+    return [
+        sys.executable,
+        "-m",
+        "msgconform",
+        "mock",
+        "--provider",
+        "mock",
+        "--port",
+        str(port),
+        "--key",
+        KEY,
+    ]
 
 
 def ceiling_argv(port: int, json_file: Path, sse_file: Path) -> list[str]:
     argv = [sys.executable, "-m", "msgconform.bench.ceiling", "--port", str(port)]
-    return argv + ["--json", str(json_file), "--sse", str(sse_file)]
+    return [*argv, "--json", str(json_file), "--sse", str(sse_file)]
 
 
 def capture(url: str, tmp: Path) -> tuple[Path, Path, int]:
@@ -93,7 +104,9 @@ def capture(url: str, tmp: Path) -> tuple[Path, Path, int]:
         for kind in KINDS:
             answer = client.post("/v1/messages", content=body(kind == "stream"), headers=HEADERS)
             if answer.status_code != 200:
-                raise LoadUnavailable(f"the mock answered {answer.status_code} to the bench request")
+                raise LoadUnavailable(
+                    f"the mock answered {answer.status_code} to the bench request"
+                )
             files[kind] = tmp / f"fixed.{kind}"
             files[kind].write_bytes(answer.content)
     events = files["stream"].read_bytes().count(b"\n\n")
@@ -108,15 +121,19 @@ def request_files(tmp: Path) -> dict[str, Path]:
 
 
 def wrk(url: str, body_file: Path, connections: int, seconds: int) -> dict[str, Any]:
-    argv = pin(1) + ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    argv = [*pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     argv += ["-s", str(LUA), url + "/v1/messages"]
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file), "BENCH_KEY": KEY}
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
+    )
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
             result: dict[str, Any] = json.loads(line[6:])
             result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
-            result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+            result["errors"] = sum(
+                result[k] for k in ("connect", "read", "write", "status", "timeout")
+            )
             return result
     raise LoadUnavailable(f"wrk gave no result: {(done.stderr or done.stdout).strip()[:200]}")
 
@@ -159,7 +176,7 @@ class Point:
 
 
 def new_point(kind: str, connections: int) -> Point:
-    return Point(kind, connections, *(Sample() for _ in range(6)))
+    return Point(kind, connections, Sample(), Sample(), Sample(), Sample(), Sample(), Sample())
 
 
 def record(point: Point, who: str, result: dict[str, Any]) -> None:
@@ -213,29 +230,36 @@ def sweep(
 def figures(
     points: list[Point], events: int, memory: dict[str, Any], streams: Sample, details: list[str]
 ) -> list[Figure]:
-    out = []
-    for p in points:
-        unit = "req/s" if p.kind == "json" else f"streams/s ({events} events)"
-        latency = (
-            f"p50 {p.mock_p50.median:.1f} ms (ceiling {p.ceiling_p50.median:.1f}), "
-            f"p99 {p.mock_p99.median:.1f} ms (ceiling {p.ceiling_p99.median:.1f}); "
-            f"{p.errors} errors"
-        )
-        figure = Figure("mock-load", f"mock {p.kind} c={p.connections}", unit, p.mock,
-                        f"fixed-body ceiling {p.kind}", p.ceiling, "value/baseline", note=latency)  # fmt: skip
-        figure.extra = {
-            "mock_p50_ms": p.mock_p50.as_dict(), "mock_p99_ms": p.mock_p99.as_dict(),
-            "ceiling_p50_ms": p.ceiling_p50.as_dict(), "ceiling_p99_ms": p.ceiling_p99.as_dict(),
-            "mock_errors": p.errors,
-        }  # fmt: skip
-        if p.connections == 16:
-            share = TARGET_SHARE[p.kind]
-            figure.judge(lambda f, s=share: (f.ratio or 0) >= s and p.errors == 0, f">= {share:.0%} of ceiling")
-        out.append(figure)
+    out = [point_figure(p, events) for p in points]
     rss = Sample([v for v in (memory["after_load_mb"],) if v is not None])
-    out.append(Figure("mock-load", "mock RSS after load", "MB", rss,
-                      note=f"idle {memory['idle_mb']} MB, peak (VmHWM) {memory['peak_mb']} MB", extra=memory))  # fmt: skip
-    conc = Figure("mock-load", f"{CONCURRENT} concurrent streams: errors", "errors", streams,
-                  note="; ".join(details) or "every stream 200 and ended by message_stop")  # fmt: skip
+    note = f"idle {memory['idle_mb']} MB, peak (VmHWM) {memory['peak_mb']} MB"
+    out.append(Figure("mock-load", "mock RSS after load", "MB", rss, note=note, extra=memory))
+    said = "; ".join(details) or "every stream 200 and ended by message_stop"
+    name = f"{CONCURRENT} concurrent streams: errors"
+    conc = Figure("mock-load", name, "errors", streams, note=said)
     out.append(conc.judge(lambda f: max(f.value.values) == 0, "0 errors"))
     return out
+
+
+def point_figure(p: Point, events: int) -> Figure:
+    unit = "req/s" if p.kind == "json" else f"streams/s ({events} events)"
+    note = (
+        f"p50 {p.mock_p50.median:.1f} ms (ceiling {p.ceiling_p50.median:.1f}), "
+        f"p99 {p.mock_p99.median:.1f} ms (ceiling {p.ceiling_p99.median:.1f}); {p.errors} errors"
+    )
+    figure = Figure("mock-load", f"mock {p.kind} c={p.connections}", unit, p.mock, note=note)
+    figure.baseline_name, figure.baseline = f"fixed-body ceiling {p.kind}", p.ceiling
+    figure.ratio_kind = "value/baseline"
+    figure.extra = {
+        "mock_p50_ms": p.mock_p50.as_dict(),
+        "mock_p99_ms": p.mock_p99.as_dict(),
+        "ceiling_p50_ms": p.ceiling_p50.as_dict(),
+        "ceiling_p99_ms": p.ceiling_p99.as_dict(),
+        "mock_errors": p.errors,
+    }
+    if p.connections == 16:
+        share, errors = TARGET_SHARE[p.kind], p.errors
+        figure.judge(
+            lambda f: (f.ratio or 0) >= share and errors == 0, f">= {share:.0%} of ceiling"
+        )
+    return figure

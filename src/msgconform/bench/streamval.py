@@ -16,7 +16,36 @@ from msgconform.mock.wire import Event, block_events, frame, stream_events
 from msgconform.profiles import Profile
 from msgconform.profiles import load as load_profile
 
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "naïve", "café", "owners", "in", "Zürich", "count", "日本語", "tokens,", "commas;", "and", "{braces}", '"quotes"', "plus", "emoji", "🙂", "for", "good", "measure"]
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "a",
+    "lazy",
+    "dog",
+    "while",
+    "naïve",
+    "café",
+    "owners",
+    "in",
+    "Zürich",
+    "count",
+    "日本語",
+    "tokens,",
+    "commas;",
+    "and",
+    "{braces}",
+    '"quotes"',
+    "plus",
+    "emoji",
+    "🙂",
+    "for",
+    "good",
+    "measure",
+]
 PING_EVERY_BLOCKS = 4
 
 
@@ -33,7 +62,12 @@ def block(index: int) -> dict[str, Any]:
     if kind == 1:
         return {"type": "text", "text": words(90, index), "citations": None}
     tool_input = {"city": "Zürich", "units": "metric", "days": index % 7, "tags": WORDS[:6]}
-    return {"type": "tool_use", "id": f"toolu_{index:020d}", "name": "get_weather", "input": tool_input}
+    return {
+        "type": "tool_use",
+        "id": f"toolu_{index:020d}",
+        "name": "get_weather",
+        "input": tool_input,
+    }
 
 
 def synthetic_events(target: int) -> list[Event]:
@@ -110,7 +144,9 @@ def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
 
 
 def figures(samples: dict[str, Sample], count: int, problems: list[str]) -> list[Figure]:
-    note = f"{count} events; " + ("valid stream" if not problems else "VIOLATIONS: " + "; ".join(problems))
+    note = f"{count} events; " + (
+        "valid stream" if not problems else "VIOLATIONS: " + "; ".join(problems)
+    )
     full = Figure(
         "stream-validation", "parser+grammar+schema", "events/s", samples["full"],
         "json.loads per data line", samples["bare"], "baseline/value", note=note,

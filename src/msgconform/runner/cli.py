@@ -14,7 +14,18 @@ from msgconform.paths import ROOT, SUITES
 from msgconform.runner.cases import load_all, select
 from msgconform.runner.engine import skip_reason
 
-FORWARDED = ("model", "out", "base_url", "auth", "key_env", "features", "mock_fault", "seed")
+FORWARDED = (
+    "model",
+    "out",
+    "base_url",
+    "auth",
+    "key_env",
+    "features",
+    "mock_fault",
+    "seed",
+    "record",
+    "replay",
+)
 
 
 def register(sub: Any) -> None:
@@ -37,6 +48,8 @@ def register(sub: Any) -> None:
     run.add_argument("--mock-fault", help="bundled mock only: serve with this named fault")
     run.add_argument("--against-mock", action="store_true", help="the profile against the mock")
     run.add_argument("--seed", type=int)
+    run.add_argument("--record", metavar="CASSETTE", help="write the exchanges (redacted)")
+    run.add_argument("--replay", metavar="CASSETTE", help="re-run the checks offline on one")
     run.add_argument("-q", "--quiet", action="store_true")
     run.set_defaults(func=cmd_run)
 
@@ -45,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     providers = args.provider or ["mock"]
     for name in providers:  # fail fast, one line, before any request
         profile = profiles.load(name, overrides_of(args))
-        if not args.list and not args.against_mock:
+        if not (args.list or args.against_mock or args.replay):
             profile.resolve_key()
     if args.list:
         return list_cases(providers[0], args)

@@ -217,5 +217,11 @@ def to_failure(check: str, exc: ConformanceFailure) -> Failure:
 
 
 __all__ = [
-    "GATING", "OUTCOMES", "BudgetExhausted", "CaseResult", "CheckCrashed", "Engine", "Failure",
+    "GATING",
+    "OUTCOMES",
+    "BudgetExhausted",
+    "CaseResult",
+    "CheckCrashed",
+    "Engine",
+    "Failure",
 ]

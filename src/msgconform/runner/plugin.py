@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mock-fault", default=None, help="bundled mock: serve with this fault")
     group.addoption("--against-mock", action="store_true", help="run this profile against the mock")
     group.addoption("--seed", type=int, default=None, help="seed for generated requests")
+    group.addoption("--record", default=None, help="write every exchange to this cassette")
+    group.addoption("--replay", default=None, help="answer from this cassette (offline)")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

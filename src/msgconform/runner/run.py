@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from msgconform.cassette import RecordingClient, ReplayClient
 from msgconform.checks.base import TransportError
 from msgconform.client import BudgetExhausted
 from msgconform.errors import ConfigError
@@ -68,21 +69,37 @@ class RunContext:
             "mock_fault": config.getoption("mock_fault"),
             "against_mock": config.getoption("against_mock"),
             "seed": config.getoption("seed"),
+            "record": config.getoption("record"),
+            "replay": config.getoption("replay"),
             "argv": list(config.invocation_params.args),
         }
         return cls(profile, options)
 
     def open(self, cases: Sequence[Case]) -> None:
-        self.target = self._stack.enter_context(
-            open_target(self.profile, self.options["mock_fault"], self.options["against_mock"])
-        )
-        self.session = Session(self.profile, self.target.key, self.target.base_url)
+        secret_headers = self.profile.auth.get("extra_secret_headers", [])
+        if replay := self.options.get("replay"):
+            # A replay needs no key, no network and no mock: the cassette answers.
+            player = ReplayClient(Path(replay), secret_headers=secret_headers)
+            self.target = Target(player.base_url, "replay-no-key-0000000000")
+            self.session = Session(self.profile, self.target.key, player.base_url, client=player)
+            player.budget = self.session.budget
+        else:
+            self.target = self._stack.enter_context(
+                open_target(self.profile, self.options["mock_fault"], self.options["against_mock"])
+            )
+            self.session = Session(self.profile, self.target.key, self.target.base_url)
         self._stack.callback(self.session.close)
+        self.redactor = Redactor([self.target.key], secret_headers)
+        if record := self.options.get("record"):
+            self.session.client = RecordingClient(
+                self.session.client,
+                Path(record),
+                self.redactor,
+                provider=self.profile.name,
+                meta={"seed": self.options.get("seed")},
+            )
         expected = expectations_mod.load(self.profile.name)
         self.engine = Engine(self.profile, self.session, strict=self.strict, expectations=expected)
-        self.redactor = Redactor(
-            [self.target.key], self.profile.auth.get("extra_secret_headers", [])
-        )
         if not self.options["no_report"]:
             out = Path(self.options["out"]) if self.options["out"] else REPORTS
             self.recorder = RunRecorder(out, self.profile.name, self._header(), self.redactor)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from msgconform.cassette import ExchangeSender
 from msgconform.client import Budget, Deadlines, HttpClient, StreamWatch
 from msgconform.contract import Contract
 from msgconform.exchange import Exchange
@@ -39,6 +40,7 @@ class Session:
         *,
         extra_headers: Mapping[str, str] | None = None,
         deadlines: Deadlines | None = None,
+        client: ExchangeSender | None = None,
     ) -> None:
         self.profile = profile
         self.key = key
@@ -48,7 +50,7 @@ class Session:
             max_output_tokens=int(limits["max_output_tokens"]),
             requests_per_second=limits.get("requests_per_second"),
         )
-        self.client = HttpClient(
+        self.client: ExchangeSender = client or HttpClient(
             base_url,
             deadlines or Deadlines.from_limits(profile.timeouts),
             max_body_bytes=int(limits["max_body_bytes"]),

@@ -127,6 +127,7 @@ class Engine:
         contract = self.session.contract(version if version not in (None, "none") else None)
         ctx = CaseContext(self.profile, contract, body)
         ctx.exchanges = func(self.session, case, body)
+        ctx.notes.update(getattr(ctx.exchanges, "notes", {}))  # e.g. the fuzz seed
         raise_on_transport_trouble(case, ctx.exchanges)
         return ctx
 

@@ -226,7 +226,7 @@ def stream_first_byte(ctx: CaseContext) -> None:
 @check(
     "stream_stop_reason_is", "STOP-001", "STOP-003", "STOP-004", "STOP-005", "STOP-006", "STOP-007"
 )
-def stream_stop_reason_is(ctx: CaseContext, expected: str) -> None:
+def stream_stop_reason_is(ctx: CaseContext, expected: str = "end_turn") -> None:
     """The accumulated stream stops for the expected reason. Clauses: STOP-001, STOP-003…007."""
     exchange = stream_exchange(ctx)
     message = grammar_of(ctx, exchange).message or {}

@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"msgconform: {exc.line()}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `msgconform run --list | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("msgconform: interrupted", file=sys.stderr)
         return 130

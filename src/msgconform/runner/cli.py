@@ -6,11 +6,14 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from msgconform import profiles
 from msgconform.errors import ConfigError
-from msgconform.paths import ROOT, SUITES
+from msgconform.paths import REPORTS, ROOT, SUITES
+from msgconform.report.compare import compare
+from msgconform.report.record import load_run
 from msgconform.runner.cases import load_all, select
 from msgconform.runner.engine import skip_reason
 
@@ -102,8 +105,15 @@ def run_one(provider: str, args: argparse.Namespace) -> int:
 
     # Third-party pytest plugins (schemathesis, hypothesis, xdist…) are not needed by the suite and
     # cost a quarter of a small run's start-up; the suite's own plugin is loaded by -p.
-    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    status = int(pytest.main(pytest_args(provider, args)))
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        status = int(pytest.main(pytest_args(provider, args)))
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
     if status == 5:  # pytest's "no tests collected"
         raise ConfigError("--only", "no case matches " + " ".join(args.only or ["(all)"]))
     return status if status in (0, 1) else 2 if status in (3, 4) else 1
@@ -119,7 +129,22 @@ def run_many(providers: list[str], args: argparse.Namespace) -> int:
     statuses = {name: proc.wait() for name, proc in procs}
     for name, status in statuses.items():
         print(f"msgconform: {name}: exit {status}")
+    compare_latest(providers, Path(args.out) if args.out else REPORTS)
     return max(statuses.values())
+
+
+def compare_latest(providers: list[str], out_root: Path) -> None:
+    """One page across the providers just run (their runs must share suite and schema versions)."""
+    runs = []
+    for name in providers:
+        try:
+            runs.append(load_run(out_root / name / "latest"))
+        except ConfigError as exc:
+            print(f"msgconform: no comparison: {exc.line()}", file=sys.stderr)
+            return
+    page, table = out_root / "compare.html", out_root / "compare.md"
+    compare(runs, page, table)
+    print(f"msgconform: comparison {page} and {table}")
 
 
 def rebuild_flags(args: argparse.Namespace) -> list[str]:

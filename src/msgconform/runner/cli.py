@@ -54,6 +54,7 @@ def register(sub: Any) -> None:
     run.add_argument("--record", metavar="CASSETTE", help="write the exchanges (redacted)")
     run.add_argument("--replay", metavar="CASSETTE", help="re-run the checks offline on one")
     run.add_argument("-q", "--quiet", action="store_true")
+    run.add_argument("--progress", action="store_true", help="one line per case")
     run.set_defaults(func=cmd_run)
 
 
@@ -97,6 +98,8 @@ def pytest_args(provider: str, args: argparse.Namespace) -> list[str]:
         argv.append("--conformance-strict")
     if args.against_mock:
         argv.append("--against-mock")
+    if args.progress:
+        argv.append("--progress")
     return argv
 
 

@@ -20,6 +20,8 @@ from msgconform.runner.engine import CaseResult, Failure
 from msgconform.runner.run import RunContext
 
 RUN_KEY = pytest.StashKey[RunContext]()
+# logfinish gets no config; the run in progress is kept here (one per pytest session).
+_ACTIVE: list[RunContext] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mock-fault", default=None, help="bundled mock: serve with this fault")
     group.addoption("--against-mock", action="store_true", help="run this profile against the mock")
     group.addoption("--seed", type=int, default=None, help="seed for generated requests")
+    group.addoption(
+        "--progress", action="store_true", help="one line per case (default for live providers)"
+    )
     group.addoption("--record", default=None, help="write every exchange to this cassette")
     group.addoption("--replay", default=None, help="answer from this cassette (offline)")
 
@@ -119,13 +124,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except ConfigError as exc:
         pytest.exit(f"msgconform: {exc.line()}", returncode=2)
     session.config.stash[RUN_KEY] = run
-    if abort := run.abort_reason:
-        run.close()
-        pytest.exit(f"msgconform: {abort}", returncode=1)
-
-
-def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
-    """Nothing: results are recorded by RunContext as each case completes."""
+    run.reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    _ACTIVE.append(run)
+    if run.abort_reason:
+        # The smoke gate said no: send nothing more. The summary prints the one line why.
+        session.items.clear()
 
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:
@@ -134,6 +137,18 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         run.record(item.result)
         if run.abort_reason:
             item.session.shouldstop = run.abort_reason
+        if item.config.getoption("progress") or run.profile.is_live:
+            run.pending_line = run.progress_line(item.result, len(item.session.items))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    """Print the progress line here: output during teardown would be captured."""
+    if _ACTIVE and (run := _ACTIVE[-1]).pending_line:
+        line, run.pending_line = run.pending_line, None
+        reporter = run.reporter
+        if reporter is not None:
+            reporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -141,6 +156,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     run.close()
+    if run in _ACTIVE:
+        _ACTIVE.remove(run)
     session.exitstatus = run.exit_status()
 
 

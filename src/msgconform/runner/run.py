@@ -51,6 +51,8 @@ class RunContext:
         self.started = time.monotonic()
         self._stack = ExitStack()
         self._pending: dict[str, Any] = {}
+        self.pending_line: str | None = None
+        self.reporter: Any = None
         self.engine: Engine
         self.session: Session
         self.target: Target
@@ -179,6 +181,17 @@ class RunContext:
         if self.abort_reason:
             return 1
         return 1 if any(r.outcome in GATING for r in self.results) else 0
+
+    def progress_line(self, result: CaseResult, total: int) -> str:
+        """What a person watching a live run wants: where it is, what it costs, when it ends."""
+        done = len(self.results)
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        budget = self.session.budget
+        return (
+            f"[{done:>3}/{total}] {result.outcome:<10} {result.case.test_id}  "
+            f"· {budget.requests} req · {budget.output_tokens} tok · ETA {eta:.0f}s"
+        )
 
     def summary_lines(self) -> list[str]:
         counts = self.counts()

@@ -31,6 +31,7 @@ DELTA_BLOCKS: dict[str, tuple[str, ...]] = {
     "signature_delta": ("thinking",),
 }
 JSON_BLOCKS = ("tool_use", "server_tool_use")
+INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 USAGE_OVERWRITTEN = (
     "input_tokens",
     "cache_creation_input_tokens",
@@ -223,6 +224,7 @@ class StreamGrammar:
         self.message["usage"] = dict(usage) if isinstance(usage, dict) else {}
         tokens = self.message["usage"].get("output_tokens")
         self._start_tokens = tokens if isinstance(tokens, int) else None
+        self._start_usage = dict(self.message["usage"])
 
     def on_block_start(self, i: int, payload: dict[str, Any]) -> None:
         index, content = payload.get("index"), payload.get("content_block")
@@ -347,6 +349,7 @@ class StreamGrammar:
         usage = payload.get("usage")
         usage = usage if isinstance(usage, dict) else {}
         self._check_tokens(i, usage.get("output_tokens"))
+        self._check_input_counts(i, usage)
         if self.message is not None:
             accumulate_delta(self.message, delta, usage)
 
@@ -366,6 +369,14 @@ class StreamGrammar:
                 f"output_tokens {tokens}",
             )
         self._last_tokens = tokens
+
+    def _check_input_counts(self, i: int, usage: dict[str, Any]) -> None:
+        """Input and cache counts a message_delta repeats must not fall below message_start's."""
+        start = getattr(self, "_start_usage", {})
+        for field in INPUT_COUNTS:
+            before, after = start.get(field), usage.get(field)
+            if isinstance(before, int) and isinstance(after, int) and after < before:
+                self.violate("USAGE-005", i, f"{field} >= {before} (message_start)", str(after))
 
     def on_message_stop(self, i: int, payload: dict[str, Any]) -> None:
         if self._open is not None:

@@ -136,6 +136,7 @@ for _name, _clause, _doc in (
     ("stream_signature", "STREAM-010", "A thinking block is signed before it stops."),
     ("stream_message_delta", "STREAM-011", "message_delta has an enum stop_reason and usage."),
     ("stream_usage_cumulative", "USAGE-003", "message_delta output_tokens is cumulative."),
+    ("stream_input_counts_kept", "USAGE-005", "message_delta input counts >= message_start's."),
     ("stream_message_stop", "STREAM-012", "One message_stop ends the stream; nothing follows."),
     ("stream_error_event", "ERR-005", "A failure after the 200 is an event: error frame."),
 ):

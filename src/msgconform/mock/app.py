@@ -111,6 +111,7 @@ class MockApp:
         self.named = bool(profile.contract.get("named_sse_events", True))
         self.done = bool(profile.contract.get("done_sentinel", False))
         self.ids = itertools.count(1)
+        self.flips = itertools.count()
         self.prefix = secrets.token_hex(4)
         self.scenarios = scenarios.Counter()
 
@@ -196,6 +197,8 @@ class MockApp:
         if fault.has("reject_accepted_scheme"):
             accepted = accepted[:-1]
         creds = credentials(headers)
+        if fault.has("conflicting_auth_alternates") and len(creds) > 1 and next(self.flips) % 2:
+            return error(int(self.profile.auth["invalid_key_status"]), "invalid API key")
         usable = [value for scheme, value in creds if scheme in accepted]
         if any(secrets.compare_digest(v, self.key) for v in usable) or (
             usable and fault.has("accept_wrong_key")
@@ -376,6 +379,8 @@ class MockApp:
             if not found and not fault.has("unknown_model_200"):
                 await reply.error(error(404, f"model: {wanted} not found"))
                 return
+            if found and fault.has("model_info_wrong_id"):
+                found = [i for i in infos if i["id"] != wanted] or [model_info(wanted + "-other")]
             await reply.whole(200, JSON_TYPE, dumps(found[0] if found else model_info(wanted)))
             return
         if fault.has("models_openai_shape"):

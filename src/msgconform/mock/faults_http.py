@@ -64,6 +64,13 @@ def _bad_tool_input(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
     return message
 
 
+def _unforced(body: Any, ctx: Ctx) -> Any:
+    choice = body.get("tool_choice") if isinstance(body, dict) else None
+    if isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+        return {**body, "tool_choice": {"type": "none"}}
+    return body
+
+
 def _drop_final_assistant(body: Any, ctx: Ctx) -> Any:
     if (
         isinstance(body, dict)
@@ -196,6 +203,18 @@ FAULTS: list[Fault] = [
         if isinstance(body, dict) and isinstance(body.get("max_tokens"), int)
         else body,
     ),
+    Fault(
+        "forced_tool_ignored",
+        "tool_choice any or tool is answered with text",
+        ("STOP-006",),
+        request=_unforced,
+    ),
+    flag(
+        "conflicting_auth_alternates",
+        "x-api-key plus Authorization together: accepted and refused in turn",
+        "AUTH-006",
+    ),
+    flag("model_info_wrong_id", "GET /v1/models/{id} answers another model's info", "ENDP-004"),
     Fault(
         "wrong_stop_reason_tool",
         "tool calls end with stop_reason end_turn",

@@ -16,6 +16,7 @@ from msgconform.report.compare import compare
 from msgconform.report.record import load_run
 from msgconform.runner.cases import load_all, select
 from msgconform.runner.engine import skip_reason
+from msgconform.runner.plan import estimate
 
 FORWARDED = (
     "model",
@@ -44,6 +45,9 @@ def register(sub: Any) -> None:
     run.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
     run.add_argument("--out", help="reports directory (default: reports/)")
     run.add_argument("--list", action="store_true", help="list the cases; send nothing")
+    run.add_argument(
+        "--dry-run", action="store_true", help="print the plan and its estimated cost; send nothing"
+    )
     run.add_argument("--base-url")
     run.add_argument("--auth", choices=profiles.AUTH_SCHEMES)
     run.add_argument("--key-env")
@@ -62,10 +66,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     providers = args.provider or ["mock"]
     for name in providers:  # fail fast, one line, before any request
         profile = profiles.load(name, overrides_of(args))
-        if not (args.list or args.against_mock or args.replay):
+        if not (args.list or args.dry_run or args.against_mock or args.replay):
             profile.resolve_key()
     if args.list:
         return list_cases(providers[0], args)
+    if args.dry_run:
+        return print_plan(providers, args)
     if len(providers) == 1:
         return run_one(providers[0], args)
     return run_many(providers, args)
@@ -170,4 +176,19 @@ def list_cases(provider: str, args: argparse.Namespace) -> int:
         skip = skip_reason(case, profile)
         status = f"  [SKIP: {skip}]" if skip else ""
         print(f"{case.test_id:60} {' '.join(case.clauses)}{status}")
+    return 0
+
+
+def print_plan(providers: list[str], args: argparse.Namespace) -> int:
+    for name in providers:
+        profile = profiles.load(name, overrides_of(args))
+        plan = estimate(profile, select(load_all(), args.only))
+        limits = profile.limits
+        print(
+            f"{name}: {plan.cases} cases ({plan.skipped} skipped), about {plan.requests} requests "
+            f"and at most {plan.output_tokens} output tokens; budget {limits['max_requests']} "
+            f"requests, {limits['max_output_tokens']} tokens"
+        )
+        if plan.requests > int(limits["max_requests"]):
+            print(f"{name}: the plan exceeds the request budget; the run will stop at the limit")
     return 0

@@ -48,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--replay", default=None, help="answer from this cassette (offline)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here too, so the suite runs the same from any directory or ini file.
+    config.addinivalue_line("markers", "clause(id): the clause IDs a case enforces")
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".yaml" and file_path.name.startswith("cases") and _in_suites(file_path):
         return CasesFile.from_parent(parent, path=file_path)

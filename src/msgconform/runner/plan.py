@@ -1,0 +1,53 @@
+"""What a run will cost before it is sent: requests and the most output tokens they may bill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from msgconform.profiles import Profile
+from msgconform.runner.cases import Case, materialize
+from msgconform.runner.engine import skip_reason
+
+SMOKE_REQUESTS = 2
+
+
+@dataclass
+class Plan:
+    cases: int = 0
+    skipped: int = 0
+    requests: int = SMOKE_REQUESTS
+    output_tokens: int = 0
+
+
+def requests_of(case: Case, profile: Profile) -> int:
+    """An upper estimate per probe (fuzz: examples plus shrinking)."""
+    mode = case.probe_params.get("mode")
+    if case.probe == "fuzz":
+        examples = int(case.probe_params.get("examples", profile.limits["fuzz_examples"]))
+        return examples + int(profile.limits.get("fuzz_shrink_requests", 50))
+    if case.probe == "auth" and mode == "accepted":
+        return len(profile.accepted_schemes)
+    if case.probe == "auth" and mode == "rejected":
+        return len(profile.rejected_schemes)
+    if case.probe == "auth" and mode in ("endpoints", "conflict"):
+        return 3 if mode == "endpoints" else 2
+    return {"stream_and_json": 2, "tool_round_trip": 2, "usage_consistency": 3, "models": 3}.get(
+        case.probe, 1
+    )
+
+
+def estimate(profile: Profile, cases: Iterable[Case]) -> Plan:
+    plan = Plan()
+    cap = int(profile.limits["max_tokens_cap"])
+    for case in cases:
+        if skip_reason(case, profile):
+            plan.skipped += 1
+            continue
+        plan.cases += 1
+        count = requests_of(case, profile)
+        plan.requests += count
+        body = materialize(case.request or {}, profile.models, cap)
+        tokens = body.get("max_tokens")
+        plan.output_tokens += count * (tokens if isinstance(tokens, int) else cap)
+    return plan

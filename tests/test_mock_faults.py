@@ -12,7 +12,7 @@ from tests.conftest import MOCK_KEY
 from msgconform.mock.faults import FAULTS
 from msgconform.paths import SCHEMAS
 
-PLAN = set(re.findall(r"^([A-Z]+-\d{3}) ", (SCHEMAS / "CLAUSE_PLAN.txt").read_text(), re.M))
+PLAN = set(re.findall(r"^  - id: ([A-Z]+-\d{3})$", (SCHEMAS / "clauses.yaml").read_text(), re.M))
 # Faults that wait for the client to give up; they are exercised with a short client deadline.
 SLOW = {"hang_before_headers", "hang_mid_stream", "slow_drip", "no_close_after_message_stop"}
 REQUEST = {

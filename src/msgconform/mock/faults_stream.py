@@ -299,7 +299,7 @@ FAULTS: list[Fault] = [
     Fault(
         "usage_summed_in_delta",
         "message_delta usage holds increments, not totals",
-        ("USAGE-003", "STREAM-016"),
+        ("USAGE-003", "USAGE-005", "STREAM-016"),
         events=_summed,
     ),
     Fault(

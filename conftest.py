@@ -1,2 +1,2 @@
-# Thin on purpose: the suite lives in the msgconform pytest plugin (src/msgconform/runner/plugin.py).
+# Thin on purpose: the suite lives in the pytest plugin, src/msgconform/runner/plugin.py.
 pytest_plugins = ["msgconform.runner.plugin"]

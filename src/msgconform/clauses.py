@@ -36,7 +36,9 @@ def registry() -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     for entry in data["clauses"]:
         if entry["id"] in clauses:
-            raise ConfigError(f"{display(CLAUSES_FILE)}: clauses: {entry['id']}", "duplicate clause ID")
+            raise ConfigError(
+                f"{display(CLAUSES_FILE)}: clauses: {entry['id']}", "duplicate clause ID"
+            )
         clauses[entry["id"]] = Clause(
             id=entry["id"],
             title=entry["title"],

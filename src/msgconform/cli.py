@@ -1,4 +1,4 @@
-"""The `msgconform` command. Each subcommand lives beside the code it drives and registers itself."""
+"""The `msgconform` command. Each subcommand lives beside the code it drives, registering itself."""
 
 from __future__ import annotations
 

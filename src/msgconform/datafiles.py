@@ -13,7 +13,6 @@ import yaml
 from msgconform.errors import ConfigError
 from msgconform.paths import META, ROOT
 
-
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -29,7 +28,7 @@ def load_yaml(path: Path) -> Any:
         raise ConfigError(display(path), "file not found")
     try:
         # libyaml's loader when present: the contract is large and loads on every run.
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{display(path)}:{mark.line + 1}" if mark else display(path)

@@ -54,9 +54,7 @@ class Exchange:
 
     @property
     def request_id(self) -> str | None:
-        return self.response_headers.get("request-id") or self.response_headers.get(
-            "x-request-id"
-        )
+        return self.response_headers.get("request-id") or self.response_headers.get("x-request-id")
 
     @property
     def first_byte_s(self) -> float | None:

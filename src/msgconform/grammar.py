@@ -373,10 +373,10 @@ class StreamGrammar:
     def _check_input_counts(self, i: int, usage: dict[str, Any]) -> None:
         """Input and cache counts a message_delta repeats must not fall below message_start's."""
         start = getattr(self, "_start_usage", {})
-        for field in INPUT_COUNTS:
-            before, after = start.get(field), usage.get(field)
+        for name in INPUT_COUNTS:
+            before, after = start.get(name), usage.get(name)
             if isinstance(before, int) and isinstance(after, int) and after < before:
-                self.violate("USAGE-005", i, f"{field} >= {before} (message_start)", str(after))
+                self.violate("USAGE-005", i, f"{name} >= {before} (message_start)", str(after))
 
     def on_message_stop(self, i: int, payload: dict[str, Any]) -> None:
         if self._open is not None:

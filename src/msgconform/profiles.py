@@ -108,7 +108,8 @@ class Profile:
         if self.kind == "mock":
             return "sk-mock-" + secrets.token_hex(12)
         raise ConfigError(
-            f"profile {self.name}", f"environment variable {self.key_env} is not set",
+            f"profile {self.name}",
+            f"environment variable {self.key_env} is not set",
             f"export {self.key_env}=<your {self.title} API key>",
         )
 

@@ -72,7 +72,8 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
 def unknown_params(func: Any, params: Mapping[str, Any]) -> list[str]:
     signature = inspect.signature(func)
     named = {
-        p.name for p in signature.parameters.values()
+        p.name
+        for p in signature.parameters.values()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
     }
     return sorted(set(params) - named - {"clause"})

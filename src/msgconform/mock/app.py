@@ -78,7 +78,9 @@ class Reply:
     async def whole(
         self, status: int, content_type: bytes, data: bytes, extra: dict[str, str] | None = None
     ) -> None:
-        await self.start(status, content_type, extra)
+        # A content-length spares uvicorn the chunked framing: one write fewer per answer.
+        sized = {"content-length": str(len(data)), **(extra or {})}
+        await self.start(status, content_type, sized)
         await self.body(data)
 
     async def error(self, err: ErrorOut) -> None:

@@ -46,8 +46,10 @@ bench: $(STAMP)
 mock: $(STAMP)
 	$(BIN)/msgconform mock --provider $(PROVIDER) $(ARGS)
 
+## Side by side: every provider's latest run unless RUNS="dir1 dir2 …" says otherwise.
+RUNS ?= $(wildcard reports/*/latest)
 compare: $(STAMP)
-	$(BIN)/msgconform compare $(RUNS) $(ARGS)
+	$(BIN)/msgconform compare $(RUNS) --out reports/compare.html --markdown reports/compare.md $(ARGS)
 
 ## The official TypeScript SDK for the client tests; skipped quietly when Node.js is absent.
 node-sdk:

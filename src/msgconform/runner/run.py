@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import sys
 import time
 from collections import Counter
@@ -75,6 +77,11 @@ class RunContext:
             "replay": config.getoption("replay"),
             "argv": list(config.invocation_params.args),
         }
+        # One seed per run, printed in the header, so `--seed N` reproduces generated requests.
+        seed = options["seed"] if options["seed"] is not None else random.randrange(2**32)
+        options["seed"] = seed
+        options["seed_env_before"] = os.environ.get("MSGCONFORM_SEED")
+        os.environ["MSGCONFORM_SEED"] = str(seed)
         return cls(profile, options)
 
     def open(self, cases: Sequence[Case]) -> None:
@@ -169,6 +176,11 @@ class RunContext:
         self.abort_reason = self.abort_reason or reason
 
     def close(self) -> None:
+        before = self.options.get("seed_env_before")
+        if before is None:
+            os.environ.pop("MSGCONFORM_SEED", None)
+        else:
+            os.environ["MSGCONFORM_SEED"] = before
         if self.recorder is not None:
             self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
             self.recorder = None
@@ -200,7 +212,7 @@ class RunContext:
         lines = [
             f"msgconform: {self.profile.name} ({self.profile.model()}): {shown or 'no cases'}",
             f"msgconform: {budget.requests} requests, {budget.output_tokens} output tokens, "
-            f"{time.monotonic() - self.started:.1f}s",
+            f"{time.monotonic() - self.started:.1f}s, seed {self.options.get('seed')}",
         ]
         if self.abort_reason:
             lines.append(f"msgconform: run aborted: {self.abort_reason}")

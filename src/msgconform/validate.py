@@ -14,6 +14,7 @@ from msgconform.contract_sources import sources_problems
 from msgconform.errors import ConfigError
 from msgconform.runner import expectations
 from msgconform.runner.cases import Case, load_all
+from msgconform.runner.engine import CONTRACT_REQUIREMENTS
 from msgconform.runner.probes import PROBES
 
 
@@ -55,7 +56,8 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
                 yield f"{case.test_id}: unknown clause {clause}"
         for requirement in case.requires:
             feature = requirement.lstrip("!")
-            if not feature.startswith("version:") and feature not in profiles.FEATURE_DEFAULTS:
+            special = feature.startswith("version:") or feature in CONTRACT_REQUIREMENTS
+            if not special and feature not in profiles.FEATURE_DEFAULTS:
                 yield f"{case.test_id}: requires unknown feature {feature}"
         if case.probe not in PROBES:
             yield f"{case.test_id}: unknown probe {case.probe}"

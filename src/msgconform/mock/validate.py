@@ -35,13 +35,18 @@ def request_issues(
     return profile_issues(body, version, profile)
 
 
+def thinking_enabled(config: Any) -> bool:
+    """null and {"type": "disabled"} ask for no thinking, so a profile without it accepts them."""
+    return isinstance(config, dict) and config.get("type") not in (None, "disabled")
+
+
 def profile_issues(body: Mapping[str, Any], version: str, profile: Profile) -> list[SchemaIssue]:
     """Rules a JSON Schema does not carry: version removals, features, prefill."""
     if version == NEW_VERSION:
         for name in SAMPLING:
             if name in body:
                 return [SchemaIssue(name, "Extra inputs are not permitted")]
-    if "thinking" in body and not profile.has("thinking"):
+    if thinking_enabled(body.get("thinking")) and not profile.has("thinking"):
         return [SchemaIssue("thinking", "Extra inputs are not permitted")]
     messages = body.get("messages") or []
     for i, message in enumerate(messages):

@@ -14,6 +14,7 @@ from msgconform import clauses
 from msgconform.checks import REGISTRY
 from msgconform.checks.base import CaseContext, ConformanceFailure, TransportError
 from msgconform.client import BudgetExhausted
+from msgconform.contract import Contract
 from msgconform.errors import ConfigError
 from msgconform.exchange import Exchange
 from msgconform.profiles import Profile
@@ -25,6 +26,14 @@ from msgconform.runner.session import Session
 OUTCOMES = ("PASS", "FAIL", "NON-STRICT", "XFAIL", "XPASS", "SKIP", "ERROR")
 GATING = frozenset({"FAIL", "XPASS"})
 TRANSIENT_STATUSES = frozenset({429, 529})
+
+
+class NotApplicable(Exception):
+    """The profile's own contract decides the case does not apply (its documents rule)."""
+
+
+# `requires` entries judged on the request itself, against the profile's contract (with overlay).
+CONTRACT_REQUIREMENTS = ("contract-accepts", "contract-rejects")
 
 
 class CheckCrashed(Exception):
@@ -86,6 +95,8 @@ def skip_reason(case: Case, profile: Profile) -> str | None:
 
 
 def requirement_met(requirement: str, profile: Profile) -> bool:
+    if requirement in CONTRACT_REQUIREMENTS:
+        return True  # judged on the request, when the case is probed
     if requirement.startswith("!"):
         return not profile.has(requirement[1:])
     if requirement.startswith("version:"):
@@ -125,6 +136,7 @@ class Engine:
         body = self.request_for(case)
         version = case.probe_params.get("version")
         contract = self.session.contract(version if version not in (None, "none") else None)
+        check_contract_requirements(case, body, contract)
         ctx = CaseContext(self.profile, contract, body)
         ctx.exchanges = func(self.session, case, body)
         ctx.notes.update(getattr(ctx.exchanges, "notes", {}))  # e.g. the fuzz seed
@@ -141,7 +153,7 @@ class Engine:
                 spec.func(ctx, **params)
             except ConformanceFailure as exc:
                 failures.append(to_failure(name, exc))
-            except Exception as exc:  # a crashing check is a harness bug: ERROR, never a verdict
+            except (Exception, BaseExceptionGroup) as exc:  # a harness bug: ERROR, not a verdict
                 raise CheckCrashed(f"check {name} crashed: {type(exc).__name__}: {exc}") from exc
         return failures
 
@@ -164,6 +176,8 @@ class Engine:
             return CaseResult(case, "SKIP", 0.0, reason)
         try:
             ctx = self.probe(case)
+        except NotApplicable as exc:
+            return CaseResult(case, "SKIP", time.monotonic() - started, str(exc))
         except TransportError as exc:
             outcome, why = self.grade(case, [], str(exc))
             exchanges = {exc.exchange.label: exc.exchange} if exc.exchange else {}
@@ -175,6 +189,18 @@ class Engine:
             return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
         outcome, why = self.grade(case, failures, None)
         return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
+
+
+def check_contract_requirements(case: Case, body: Any, contract: Contract) -> None:
+    wanted = [r for r in case.requires if r in CONTRACT_REQUIREMENTS]
+    if not wanted:
+        return
+    issues = contract.request_issues(body)
+    overlay = contract.overlay or "upstream"
+    if "contract-accepts" in wanted and issues:
+        raise NotApplicable(f"the {overlay} contract rejects this request ({issues[0]})")
+    if "contract-rejects" in wanted and not issues:
+        raise NotApplicable(f"the {overlay} contract accepts this request")
 
 
 def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:

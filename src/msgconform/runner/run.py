@@ -31,6 +31,7 @@ from msgconform.runner.engine import (
     CaseResult,
     CheckCrashed,
     Engine,
+    NotApplicable,
     skip_reason,
 )
 from msgconform.runner.session import Session
@@ -142,6 +143,8 @@ class RunContext:
             return CaseResult(case, "ERROR", time.monotonic() - started, str(exc))
         except ConfigError as exc:
             return CaseResult(case, "ERROR", time.monotonic() - started, exc.line())
+        except NotApplicable as exc:
+            return CaseResult(case, "SKIP", time.monotonic() - started, str(exc))
         except TransportError as exc:
             outcome, why = self.engine.grade(case, [], str(exc))
             evidence = {exc.exchange.label: exc.exchange} if exc.exchange else {}

@@ -58,3 +58,15 @@ def test_plain_pytest_is_the_same_run(tmp_path: Path) -> None:
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
     assert "msgconform: mock" in done.stdout
+
+
+AREAS = ["auth", "headers", "request", "response_shape", "stop_reason", "usage", "errors",
+         "endpoints", "streaming"]  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", ["baseten", "cortecs", "anthropic"])
+def test_each_live_profile_passes_against_its_own_emulation(tmp_path: Path, provider: str) -> None:
+    """Profile, overlay and expectations agree: the mock emulating a provider passes its suite."""
+    only = [arg for area in AREAS for arg in ("--only", area)]
+    argv = ["run", "--provider", provider, "--against-mock", *only, "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0

@@ -98,6 +98,8 @@ class RunContext:
                 open_target(self.profile, self.options["mock_fault"], self.options["against_mock"])
             )
             self.session = Session(self.profile, self.target.key, self.target.base_url)
+            if self.options["against_mock"]:
+                self.session.budget.requests_per_second = None  # the provider's pace, not ours
         self._stack.callback(self.session.close)
         self.redactor = Redactor([self.target.key], secret_headers)
         if record := self.options.get("record"):

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate check bench mock compare node-sdk browser clean
+.PHONY: install conformance test lint fmt typecheck validate check bench mock compare node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ conformance: $(STAMP)
 	$(BIN)/msgconform run --provider $(PROVIDER) $(ARGS)
 
 ## The project's own tests.
-test: $(STAMP) node-sdk
+test: $(STAMP) node-sdk sdk-prev
 	$(BIN)/python -m pytest tests $(ARGS)
 
 lint: $(STAMP)
@@ -58,5 +58,10 @@ node-sdk:
 	  (cd tests/node && npm install --no-audit --no-fund --silent); \
 	else echo "node-sdk: npm not found, TypeScript SDK tests will skip"; fi
 
+## The previous major of the official Python SDK, side by side, for the client tests.
+sdk-prev: $(STAMP)
+	test -d .sdk-prev/anthropic || \
+	  $(BIN)/python -m pip install --quiet --target .sdk-prev 'anthropic>=1,<2'
+
 clean:
-	rm -rf $(VENV) reports/*/ .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sdk-prev reports/*/ .mypy_cache .ruff_cache

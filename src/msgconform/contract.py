@@ -8,17 +8,16 @@ jsonschema-rs answers "valid?" fast, and only a failure is explained with jsonsc
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError, relevance
 
+from msgconform.contract_explain import SchemaIssue as SchemaIssue
+from msgconform.contract_explain import explain, one_of
 from msgconform.datafiles import display, json_path, load_validated, load_yaml
 from msgconform.errors import ConfigError
 from msgconform.paths import SCHEMAS
@@ -38,6 +37,7 @@ EVENT_SCHEMAS = {
 REQUEST_SCHEMAS = {"messages": "MessageCreateParams", "count_tokens": "CountTokensParams"}
 
 
+# ------------------------------------------------------------------ building the document
 
 
 def _pointer(path: str) -> list[str]:

@@ -9,36 +9,32 @@ example database. The seed travels with the exchanges (`FuzzExchanges.notes`) fo
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib
 import json
 import os
 import random
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Any
 
-import jsonschema_rs
-import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.config import SchemathesisConfig
-from schemathesis.schemas import APIOperation
 
 from msgconform.checks.base import TransportError
 from msgconform.checks.fuzz import Problem, negative_problem, positive_problem
 from msgconform.client import BudgetExhausted
-from msgconform.contract import REQUEST_SCHEMAS, Contract
+from msgconform.contract import Contract
 from msgconform.errors import ConfigError
 from msgconform.exchange import Exchange
+from msgconform.fuzz_schema import ENDPOINTS, conforms, operation
+from msgconform.fuzz_schema import MAX_ITEMS as MAX_ITEMS
+from msgconform.fuzz_schema import fuzz_document as fuzz_document
 from msgconform.profiles import Profile
 from msgconform.runner.cases import Case
-from msgconform.runner.probes import COUNT_TOKENS, MESSAGES, probe
+from msgconform.runner.probes import probe
 from msgconform.runner.session import Session
 
 SEED_ENV = "MSGCONFORM_SEED"
@@ -46,18 +42,6 @@ DEFAULT_EXAMPLES = 20
 DEFAULT_SHRINK_REQUESTS = 50
 SHRINK_CALLS_PER_REQUEST = 4
 MINIMAL = "fuzz:minimal"
-# The fuzz view bounds arrays and free strings so an example is hundreds of bytes, not tens of
-# kilobytes: generation gets ~10x faster and live runs stay cheap. Bounds only narrow the
-# positive space; negatives are re-judged against the unbounded contract (see `prepare`).
-MAX_ITEMS = 3
-MAX_LENGTH = 40
-ENDPOINTS = {"messages": MESSAGES, "count_tokens": COUNT_TOKENS}
-COMPONENTS = "#/components/schemas/"
-BOUNDED = "Fuzz_"
-# oneOf becomes anyOf: drawing a oneOf branch filters it against every other branch (slow), and
-# the unions here are tagged by `type`, so the branches rarely overlap; the real contract still
-# judges every example before it is sent.
-ANY_OF = {"oneOf": "anyOf"}
 # Overloaded and rate-limited answers say nothing about the request: not judged, not shrunk.
 INCONCLUSIVE = frozenset({429, 529})
 MODEL_MAX = 256  # ModelName's maxLength
@@ -150,66 +134,6 @@ def make_plan(session: Session, case: Case) -> Plan:
 # ------------------------------------------------------------------ generation
 
 
-def bounded(node: Any, prefix: str) -> Any:
-    """A copy of a schema with arrays and unconstrained strings capped, refs renamed."""
-    if isinstance(node, list):
-        return [bounded(item, prefix) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {ANY_OF.get(key, key): bounded(value, prefix) for key, value in node.items()}
-    ref = out.get("$ref")
-    if isinstance(ref, str) and ref.startswith(COMPONENTS):
-        out["$ref"] = COMPONENTS + prefix + ref[len(COMPONENTS) :]
-    if out.get("type") == "array" or "items" in out:
-        out["maxItems"] = min(int(out.get("maxItems", MAX_ITEMS)), MAX_ITEMS)
-    if out.get("type") == "string" and not {"enum", "const", "pattern", "format"} & set(out):
-        cap = min(int(out.get("maxLength", MAX_LENGTH)), MAX_LENGTH)
-        out["maxLength"] = max(cap, int(out.get("minLength", 0)))
-    return out
-
-
-def reachable(schemas: Mapping[str, Any], name: str) -> set[str]:
-    found: set[str] = set()
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in found:
-            continue
-        found.add(current)
-        text = json.dumps(schemas[current])
-        todo.extend(re.findall(r'"#/components/schemas/([^"]+)"', text))
-    return found
-
-
-def fuzz_document(openapi: Mapping[str, Any]) -> dict[str, Any]:
-    """The contract with each request body pointing at a bounded copy of its schema.
-
-    Header parameters go: the probe sends the profile's own headers, and the auth and header
-    areas test them. Responses keep the real schemas for schemathesis' response checks."""
-    document = copy.deepcopy(dict(openapi))
-    schemas = document["components"]["schemas"]
-    for endpoint, path in ENDPOINTS.items():
-        root = REQUEST_SCHEMAS[endpoint]
-        for name in reachable(schemas, root):
-            schemas[BOUNDED + name] = bounded(schemas[name], BOUNDED)
-        operation = document["paths"][path]["post"]
-        operation.pop("parameters", None)
-        media = operation["requestBody"]["content"]["application/json"]
-        media["schema"] = {"$ref": COMPONENTS + BOUNDED + root}
-    return document
-
-
-@cache
-def operation(contract: Contract, endpoint: str) -> APIOperation[Any, Any, Any, Any]:
-    # No headers, auth or base URL in this config: the constants pool would copy a configured
-    # credential into generated bodies. Auth is added per request in `send_example`.
-    schema = schemathesis.openapi.from_dict(
-        fuzz_document(contract.openapi), config=SchemathesisConfig()
-    )
-    schema.config.generation.update(with_security_parameters=False)
-    return schema[ENDPOINTS[endpoint]]["POST"]
-
-
 def hypothesis_settings(plan: Plan) -> settings:
     return settings(
         max_examples=plan.examples,
@@ -254,24 +178,6 @@ def positive_body(
     if not conforms(contract, shaped, plan.endpoint) or not fits_profile(shaped, profile):
         return None
     return shaped
-
-
-@cache
-def _fast_validator(contract: Contract, component: str) -> Any:
-    root = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": COMPONENTS + component,
-        "components": contract.openapi["components"],
-    }
-    return jsonschema_rs.validator_for(root, validate_formats=False)
-
-
-def conforms(contract: Contract, body: Any, endpoint: str) -> bool:
-    """Valid or not, without the explanation (Contract.request_issues explains, slowly)."""
-    try:
-        return bool(_fast_validator(contract, REQUEST_SCHEMAS[endpoint]).is_valid(body))
-    except (ValueError, TypeError, OverflowError):
-        return not contract.request_issues(body, endpoint)
 
 
 def fits_profile(body: Mapping[str, Any], profile: Profile) -> bool:

@@ -14,31 +14,24 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from msgconform.accumulate import (
+    DELTA_BLOCKS,
+    JSON_BLOCKS,
+    Block,
+    accumulate_delta,
+    apply_delta,
+    flush_text,
+    parse_object,
+)
+from msgconform.grammar_frames import check_event_name, check_frame, payload_of
+from msgconform.grammar_frames import excerpt as excerpt
 from msgconform.sse import DONE, Frame
 
 NO_START = "Stream completed without receiving message_start event"
 NOT_FOUND = "Content block not found"
 MISMATCH = "Mismatched content block type"
-FALLBACK = "Streaming fallback triggered"
 
-# Which block types each delta may extend (SDK accumulate_event). Unknown deltas are let through:
-# the docs ask clients to tolerate new types, and the per-event schema judges them.
-DELTA_BLOCKS: dict[str, tuple[str, ...]] = {
-    "text_delta": ("text",),
-    "citations_delta": ("text",),
-    "input_json_delta": ("tool_use", "server_tool_use"),
-    "thinking_delta": ("thinking",),
-    "signature_delta": ("thinking",),
-}
-JSON_BLOCKS = ("tool_use", "server_tool_use")
 INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-USAGE_OVERWRITTEN = (
-    "input_tokens",
-    "cache_creation_input_tokens",
-    "cache_read_input_tokens",
-    "server_tool_use",
-)
-
 EventIssues = Callable[[Any], Iterable[object]]
 
 
@@ -49,17 +42,6 @@ class Violation:
     expected: str
     actual: str
     symptom: str | None = None
-
-
-@dataclass(slots=True)
-class Block:
-    type: str
-    content: dict[str, Any]
-    closed: bool = False
-    json_parts: list[str] = field(default_factory=list)
-    signed: bool = False
-    text_parts: list[str] = field(default_factory=list)  # joined once: += would be quadratic
-    stopped_at: int | None = None  # event index of its content_block_stop
 
 
 @dataclass
@@ -91,28 +73,16 @@ class StreamGrammar:
     def feed(self, frame: Frame) -> None:
         self.frames.append(frame)
         i = frame.index
-        if not frame.complete:
-            self.violate(
-                "STREAM-012",
-                i,
-                "the last frame ended by a blank line",
-                "the stream ends mid-frame (clients drop this frame)",
-            )
-        if frame.utf8_error:
-            self.violate("STREAM-004", i, "valid UTF-8", frame.utf8_error)
-        if frame.data is None:
-            self.violate(
-                "STREAM-004", i, "a data: line", f"a frame without data: {frame.text(80)!r}"
-            )
+        if not check_frame(self, frame):
             return
         if frame.data == DONE:
             self._done(i)
             return
-        payload = self._payload(frame)
+        payload = payload_of(self, frame)
         if payload is None:
             return
         kind = payload.get("type")
-        self._check_name(frame, kind)
+        check_event_name(self, frame, kind)
         if self.terminal is not None:
             self.violate("STREAM-012", i, f"nothing after {self.terminal}", f"a {kind} event")
             return
@@ -122,34 +92,6 @@ class StreamGrammar:
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is not None:
             handler(self, i, payload)
-
-    def _payload(self, frame: Frame) -> dict[str, Any] | None:
-        try:
-            payload = json.loads(frame.data or "")
-        except ValueError as exc:
-            self.violate(
-                "STREAM-004", frame.index, "data that is JSON", f"{exc}: {frame.text(120)!r}"
-            )
-            return None
-        if not isinstance(payload, dict):
-            self.violate("STREAM-004", frame.index, "a JSON object", frame.text(80))
-            return None
-        return payload
-
-    def _check_name(self, frame: Frame, kind: Any) -> None:
-        if frame.event is None:
-            if self.named_events:
-                self.violate(
-                    "STREAM-002",
-                    frame.index,
-                    f"an event: {kind} line",
-                    "a data-only frame (the SDK skips it)",
-                    FALLBACK,
-                )
-        elif frame.event != kind:
-            self.violate(
-                "STREAM-002", frame.index, f"event: {kind} (the data.type)", f"event: {frame.event}"
-            )
 
     def _check_schema(self, i: int, payload: dict[str, Any]) -> None:
         if self.event_issues is None or not self.schema_checked:
@@ -402,47 +344,6 @@ class StreamGrammar:
             self.violate("ERR-005", i, "error: {type, message}", json.dumps(payload)[:160])
 
 
-def apply_delta(
-    grammar: StreamGrammar, i: int, block: Block, kind: str, delta: dict[str, Any]
-) -> None:
-    content = block.content
-    if kind == "text_delta":
-        block.text_parts.append(str(delta.get("text", "")))
-    elif kind == "input_json_delta":
-        piece = delta.get("partial_json")
-        if not isinstance(piece, str):
-            grammar.violate("STREAM-009", i, "partial_json, a string", repr(piece)[:80])
-        else:
-            block.json_parts.append(piece)
-    elif kind == "thinking_delta":
-        block.text_parts.append(str(delta.get("thinking", "")))
-    elif kind == "signature_delta":
-        block.signed = True
-        content["signature"] = delta.get("signature")
-    elif kind == "citations_delta":
-        content["citations"] = [*(content.get("citations") or []), delta.get("citation")]
-
-
-def flush_text(block: Block) -> None:
-    if block.text_parts:
-        key = "thinking" if block.type == "thinking" else "text"
-        block.content[key] = str(block.content.get(key) or "") + "".join(block.text_parts)
-        block.text_parts.clear()
-
-
-def accumulate_delta(message: dict[str, Any], delta: dict[str, Any], usage: dict[str, Any]) -> None:
-    """As the SDK does: stop fields overwritten, output_tokens set (cumulative), never summed."""
-    message["stop_reason"] = delta.get("stop_reason")
-    message["stop_sequence"] = delta.get("stop_sequence")
-    if "stop_details" in delta:
-        message["stop_details"] = delta["stop_details"]
-    total = message["usage"]
-    total["output_tokens"] = usage.get("output_tokens")
-    for name in USAGE_OVERWRITTEN:
-        if usage.get(name) is not None:
-            total[name] = usage[name]
-
-
 def message_start_problems(message: Any) -> list[str]:
     if not isinstance(message, dict):
         return ["a message object"]
@@ -456,16 +357,6 @@ def message_start_problems(message: Any) -> list[str]:
         "usage.input_tokens": isinstance((message.get("usage") or {}).get("input_tokens"), int),
     }
     return [name for name, ok in wanted.items() if not ok]
-
-
-def parse_object(text: str) -> dict[str, Any] | None:
-    if text == "":
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 HANDLERS: dict[str, Callable[[StreamGrammar, int, dict[str, Any]], None]] = {
@@ -484,18 +375,3 @@ def run(frames: Iterable[Frame], **rules: Any) -> StreamGrammar:
     for frame in frames:
         grammar.feed(frame)
     return grammar.finish()
-
-
-def excerpt(frames: list[Frame], index: int | None, around: int = 1, limit: int = 200) -> str:
-    """The frames around `index`, one per line, line ends shown, as a failure's transcript."""
-    if not frames:
-        return "(empty stream)"
-    at = len(frames) - 1 if index is None else min(max(index, 0), len(frames) - 1)
-    lines = []
-    for frame in frames[max(at - around, 0) : at + around + 1]:
-        text = frame.raw.decode("utf-8", "replace").replace("\r", "\\r").replace("\n", "\\n")
-        marker = ">" if frame.index == at else " "
-        lines.append(
-            f"{marker}[{frame.index}] " + (text if len(text) <= limit else text[:limit] + "…")
-        )
-    return "\n".join(lines)

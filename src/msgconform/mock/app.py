@@ -21,12 +21,12 @@ from msgconform.mock.httpio import (
     models_page,
     read_capped,
 )
+from msgconform.mock.reply import JSON_TYPE, SSE_TYPE, Reply, ResetStream, error
 from msgconform.mock.validate import contract_validator, request_issues
 from msgconform.mock.wire import (
     DONE_FRAME,
     Step,
     dumps,
-    error_body,
     frame,
     message_object,
     stream_events,
@@ -38,66 +38,10 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-TYPE_BY_STATUS = {
-    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-    404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",
-    422: "invalid_request_error", 429: "rate_limit_error", 500: "api_error",
-    529: "overloaded_error",
-}  # fmt: skip
 METHODS = {"/v1/messages": "POST", "/v1/messages/count_tokens": "POST", "/v1/models": "GET"}
 FEATURE_OF = {"/v1/messages/count_tokens": "count_tokens", "/v1/models": "models_endpoint"}
 NEW_VERSION = "2026-10-21"
-JSON_TYPE = b"application/json"
-SSE_TYPE = b"text/event-stream; charset=utf-8"
-
-
-class ResetStream(Exception):
-    """Raised inside a response so the server drops the connection without a final chunk."""
-
-
-class Reply:
-    """Writes one response: headers with request-id (unless a fault drops it), then the body."""
-
-    def __init__(self, send: Send, ctx: Ctx, fault: Fault) -> None:
-        self.send, self.ctx, self.fault = send, ctx, fault
-        self.started = False
-
-    async def start(
-        self, status: int, content_type: bytes, extra: dict[str, str] | None = None
-    ) -> None:
-        headers = [(b"content-type", content_type)]
-        if not self.fault.has("missing_request_id"):
-            headers.append((b"request-id", self.ctx.request_id.encode()))
-        headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
-        self.started = True
-        await self.send({"type": "http.response.start", "status": status, "headers": headers})
-
-    async def body(self, data: bytes, more: bool = False) -> None:
-        await self.send({"type": "http.response.body", "body": data, "more_body": more})
-
-    async def whole(
-        self, status: int, content_type: bytes, data: bytes, extra: dict[str, str] | None = None
-    ) -> None:
-        # A content-length spares uvicorn the chunked framing: one write fewer per answer.
-        sized = {"content-length": str(len(data)), **(extra or {})}
-        await self.start(status, content_type, sized)
-        await self.body(data)
-
-    async def error(self, err: ErrorOut) -> None:
-        if self.fault.error is not None:
-            err = self.fault.error(err, self.ctx)
-        data = (
-            err.raw
-            if err.raw is not None
-            else dumps(error_body(err.etype, err.message, self.ctx.request_id))
-        )
-        await self.whole(err.status, err.content_type.encode(), data, err.headers)
-
-
-def error(status: int, message: str, **headers: str) -> ErrorOut:
-    return ErrorOut(
-        status, TYPE_BY_STATUS.get(status, "invalid_request_error"), message, dict(headers)
-    )
+SSE_HEADERS = {"cache-control": "no-cache"}
 
 
 class MockApp:
@@ -301,9 +245,10 @@ class MockApp:
             await reply.error(error(500, "Internal server error"))
             return
         text = scenarios.long_text(scenario)
-        made = build_reply(body, thinking=self.profile.has("thinking"), text=text)
+        seed = digest(body)
+        made = build_reply(body, thinking=self.profile.has("thinking"), text=text, seed=seed)
         model = str(body.get("model") or self.profile.model())
-        message = message_object(made, "msg_01" + digest(body)[:22], model, self.upstream)
+        message = message_object(made, "msg_01" + seed[:22], model, self.upstream)
         if fault.message is not None:
             message = fault.message(message, ctx)
         as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (
@@ -344,19 +289,19 @@ class MockApp:
                 fault.frame(name, data, raw)
                 for (name, data), raw in zip(events, frames, strict=True)
             ]
-        steps = [Step(f) for f in frames] + ([Step(DONE_FRAME)] if self.done else [])
-        steps = scenarios.stream_steps(scenario, steps, self.named, ctx.request_id)
+        if self.done:
+            frames.append(DONE_FRAME)
+        if scenario is scenarios.NONE and fault.steps is None:
+            await reply.start(200, SSE_TYPE, SSE_HEADERS)
+            await reply.frames(frames)
+            return
+        steps = scenarios.stream_steps(
+            scenario, [Step(f) for f in frames], self.named, ctx.request_id
+        )
         if fault.steps is not None:
             steps = fault.steps(steps, ctx)
-        await reply.start(200, SSE_TYPE, {"cache-control": "no-cache"})
-        for step in steps:
-            if step.delay_s and await scenarios.wait_disconnect(ctx.receive, step.delay_s):
-                return
-            if step.reset:
-                raise ResetStream(ctx.request_id)
-            if step.data:
-                await reply.body(step.data, more=True)
-        await reply.body(b"")
+        await reply.start(200, SSE_TYPE, SSE_HEADERS)
+        await reply.steps(steps)
 
     async def count_tokens(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
         ctx.body = body

@@ -7,12 +7,16 @@ request (header `x-msgconform-fault: NAME`, which wins over the server's)."""
 from __future__ import annotations
 
 from msgconform.errors import ConfigError
-from msgconform.mock import faults_http, faults_stream
+from msgconform.mock import faults_http, faults_request, faults_stream, faults_wire
 from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 
 __all__ = ["FAULTS", "NO_FAULT", "Ctx", "ErrorOut", "Fault", "get"]
 
-FAULTS: dict[str, Fault] = {f.name: f for f in [*faults_stream.FAULTS, *faults_http.FAULTS]}
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for module in (faults_stream, faults_wire, faults_http, faults_request)
+    for f in module.FAULTS
+}
 
 
 def get(name: str | None) -> Fault:

@@ -38,9 +38,12 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+# Built once; the bytes it writes fix every id the mock derives, so it stays the stdlib's.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def digest(*parts: Any) -> str:
-    data = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL(parts).encode()).hexdigest()
 
 
 def count_input_tokens(body: Mapping[str, Any]) -> int:
@@ -125,22 +128,16 @@ class Budget:
         self.exhausted = False
 
     def take_text(self, text: str) -> str:
-        count = len(text.split())
-        if count <= self.left:  # the common case: the whole text fits
-            self.left -= count
-            self.used += count
+        # At most left + 1 parts: the words that fit, then the rest in one piece.
+        parts = text.split(maxsplit=self.left)
+        if len(parts) <= self.left:  # the common case: the whole text fits
+            self.left -= len(parts)
+            self.used += len(parts)
             return text
-        pieces = re.split(r"(\s+)", text)
-        kept: list[str] = []
-        for piece in pieces:
-            if piece and not piece.isspace():
-                if self.left == 0:
-                    self.exhausted = True
-                    break
-                self.left -= 1
-                self.used += 1
-            kept.append(piece)
-        return "".join(kept).rstrip() if self.exhausted else "".join(kept)
+        self.used += self.left
+        self.left = 0
+        self.exhausted = True
+        return text[: len(text) - len(parts[-1])].rstrip()
 
     def take_one(self) -> bool:
         if self.left == 0:
@@ -185,11 +182,14 @@ def thinking_wanted(body: Mapping[str, Any]) -> bool:
     return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
 
 
-def build_reply(body: Mapping[str, Any], *, thinking: bool, text: str | None = None) -> Reply:
-    """The reply; `text` replaces the rule-chosen base text (the long_stream scenario)."""
+def build_reply(
+    body: Mapping[str, Any], *, thinking: bool, text: str | None = None, seed: str | None = None
+) -> Reply:
+    """The reply; `text` replaces the rule-chosen base text (the long_stream scenario); `seed` is
+    `digest(body)` when the caller already has it (it costs a sorted dump of the body)."""
     budget = Budget(int(body.get("max_tokens", 4096)))
     blocks: list[dict[str, Any]] = []
-    seed = digest(body)
+    seed = seed or digest(body)
     if thinking and thinking_wanted(body):
         shown = "" if body["thinking"].get("display") == "omitted" else THINKING_TEXT
         thought = budget.take_text(shown)
@@ -353,7 +353,12 @@ def split_points(text: str, sizes: tuple[int, ...] = (7, 3, 11, 5)) -> Iterator[
 
 
 def word_pieces(text: str, per_piece: int = 3) -> list[str]:
-    """Text split into pieces of a few words, whitespace kept, so the pieces join to the text."""
-    parts = re.split(r"(?<=\s)(?=\S)", text)
-    pieces = ["".join(parts[i : i + per_piece]) for i in range(0, len(parts), per_piece)]
-    return [p for p in pieces if p] or [text]
+    """Text split into pieces of a few words, whitespace kept, so the pieces join to the text.
+    Leading whitespace counts as one word of the first piece."""
+    pattern = _PIECES.get(per_piece) or _PIECES.setdefault(
+        per_piece, re.compile(rf"\s+(?:\S+\s*){{0,{per_piece - 1}}}|(?:\S+\s*){{1,{per_piece}}}")
+    )
+    return pattern.findall(text) or [text]
+
+
+_PIECES: dict[int, re.Pattern[str]] = {}

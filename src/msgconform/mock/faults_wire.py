@@ -1,0 +1,138 @@
+"""Faults and legal variants of how the SSE stream travels: framing, bytes, timing, the end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgconform.mock.hooks import Ctx, Fault, flag
+from msgconform.mock.wire import DONE_FRAME, Step
+
+HANG_S = 30.0  # every hang ends by itself; clients enforce shorter deadlines
+
+
+def _after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
+    at = next((i for i, s in enumerate(steps) if b"content_block_delta" in s.data), 2) + 1
+    return [*steps[:at], *extra, *(steps[at:] if keep_rest else [])]
+
+
+def _frame_ping(text: bytes) -> Any:
+    return lambda name, data, raw: text if name == "ping" else raw
+
+
+def _invalid_utf8(name: str, data: dict[str, Any], raw: bytes) -> bytes:
+    return raw.replace(b'"text":"', b'"text":"\xff', 1) if b'"text_delta"' in raw else raw
+
+
+def _split(step: Step, at: int) -> list[Step]:
+    return [Step(step.data[:at]), Step(step.data[at:])] if 0 < at < len(step.data) else [step]
+
+
+def _split_multibyte(steps: list[Step], ctx: Ctx) -> list[Step]:
+    out: list[Step] = []
+    for step in steps:
+        high = next((i for i, b in enumerate(step.data) if b >= 0xC0), -1)
+        out.extend(_split(step, high + 1) if high >= 0 else [step])
+    return out
+
+
+FAULTS: list[Fault] = [
+    Fault(
+        "data_only_frames",
+        "frames carry no event: line (data only)",
+        ("STREAM-002",),
+        frame=lambda name, data, raw: raw.split(b"\n", 1)[1] if raw.startswith(b"event:") else raw,
+    ),
+    Fault(
+        "done_sentinel",
+        "a data: [DONE] frame follows message_stop",
+        ("STREAM-003",),
+        steps=lambda st, ctx: [*st, Step(DONE_FRAME)],
+    ),
+    Fault(
+        "event_name_mismatch",
+        "the ping frame is named keepalive while its data says ping",
+        ("STREAM-002",),
+        frame=_frame_ping(b'event: keepalive\ndata: {"type":"ping"}\n\n'),
+    ),
+    Fault(
+        "invalid_json_data",
+        "the ping frame's data is not JSON",
+        ("STREAM-004",),
+        frame=_frame_ping(b"event: ping\ndata: {type: ping}\n\n"),
+    ),
+    Fault(
+        "invalid_utf8_data",
+        "text_delta frames carry a byte that is not UTF-8",
+        ("STREAM-004",),
+        frame=_invalid_utf8,
+    ),
+    flag(
+        "hang_before_headers",
+        f"streams wait {HANG_S:.0f} s before the response headers",
+        "STREAM-017",
+    ),
+    Fault(
+        "hang_mid_stream",
+        f"the stream pauses {HANG_S:.0f} s after the first delta",
+        ("STREAM-014",),
+        steps=lambda st, ctx: _after_first_delta(st, [Step(delay_s=HANG_S)]),
+    ),
+    Fault(
+        "slow_drip",
+        "each stream write waits 1 s (30 s at most in all)",
+        ("STREAM-014",),
+        steps=lambda st, ctx: [Step(s.data, min(1.0, HANG_S / len(st))) for s in st],
+    ),
+    Fault(
+        "truncate_stream",
+        "the stream ends cleanly after the first delta, no error event",
+        ("ERR-005", "STREAM-012"),
+        steps=lambda st, ctx: _after_first_delta(st, [], keep_rest=False),
+    ),
+    Fault(
+        "reset_mid_stream",
+        "the connection is cut (no final chunk) after the first delta",
+        ("ERR-005", "STREAM-012"),
+        steps=lambda st, ctx: _after_first_delta(st, [Step(reset=True)], keep_rest=False),
+    ),
+    Fault(
+        "no_close_after_message_stop",
+        f"the connection stays open {HANG_S:.0f} s after message_stop",
+        ("STREAM-013",),
+        steps=lambda st, ctx: [*st, Step(delay_s=HANG_S)],
+    ),
+    Fault(
+        "crlf_line_endings",
+        "frames end lines with CRLF",
+        legal=True,
+        frame=lambda name, data, raw: raw.replace(b"\n", b"\r\n"),
+    ),
+    Fault(
+        "sse_comments",
+        "a ': keepalive' comment line precedes every frame",
+        legal=True,
+        frame=lambda name, data, raw: b": keepalive\n" + raw,
+    ),
+    Fault(
+        "data_before_event",
+        "the data: line comes before the event: line",
+        legal=True,
+        frame=lambda name, data, raw: b"\n".join(
+            [*reversed(raw.rstrip(b"\n").split(b"\n")), b"", b""]
+        )
+        if raw.startswith(b"event:")
+        else raw,
+    ),
+    Fault(
+        "split_multibyte",
+        "writes split inside multi-byte UTF-8 characters",
+        legal=True,
+        steps=_split_multibyte,
+    ),
+    Fault(
+        "split_frames_across_writes",
+        "every frame is written in two pieces",
+        legal=True,
+        steps=lambda st, ctx: [p for s in st for p in _split(s, len(s.data) // 2 + 1)],
+    ),
+]

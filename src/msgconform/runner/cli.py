@@ -94,19 +94,20 @@ def pytest_args(provider: str, args: argparse.Namespace) -> list[str]:
         "no:cacheprovider",
     ]
     argv += ["-q", "--no-header"] if args.quiet else ["-q"]
+    return argv + forwarded_flags(args, strict_flag="--conformance-strict")
+
+
+def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
+    """The run's options as flags, for the pytest plugin or for a child `msgconform run`."""
+    flags: list[str] = []
     for name in FORWARDED:
-        value = getattr(args, name, None)
-        if value is not None:
-            argv += [f"--{name.replace('_', '-')}", str(value)]
+        if (value := getattr(args, name, None)) is not None:
+            flags += [f"--{name.replace('_', '-')}", str(value)]
     for selector in args.only:
-        argv += ["--only", selector]
-    if args.strict:
-        argv.append("--conformance-strict")
-    if args.against_mock:
-        argv.append("--against-mock")
-    if args.progress:
-        argv.append("--progress")
-    return argv
+        flags += ["--only", selector]
+    switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
+                "--progress": args.progress}  # fmt: skip
+    return flags + [flag for flag, on in switches.items() if on]
 
 
 def run_one(provider: str, args: argparse.Namespace) -> int:
@@ -130,10 +131,12 @@ def run_one(provider: str, args: argparse.Namespace) -> int:
 
 def run_many(providers: list[str], args: argparse.Namespace) -> int:
     """Providers run concurrently, one process each (one run record each), then one comparison."""
+    if args.record or args.replay:
+        raise ConfigError("--record/--replay", "one cassette holds one provider's run")
     procs = []
     for name in providers:
         argv = [sys.executable, "-m", "msgconform", "run", "--provider", name, "-q"]
-        argv += rebuild_flags(args)
+        argv += forwarded_flags(args, strict_flag="--strict")
         procs.append((name, subprocess.Popen(argv, env=os.environ.copy())))
     statuses = {name: proc.wait() for name, proc in procs}
     for name, status in statuses.items():
@@ -154,20 +157,6 @@ def compare_latest(providers: list[str], out_root: Path) -> None:
     page, table = out_root / "compare.html", out_root / "compare.md"
     compare(runs, page, table)
     print(f"msgconform: comparison {page} and {table}")
-
-
-def rebuild_flags(args: argparse.Namespace) -> list[str]:
-    flags: list[str] = []
-    for name in FORWARDED:
-        if (value := getattr(args, name, None)) is not None:
-            flags += [f"--{name.replace('_', '-')}", str(value)]
-    for selector in args.only:
-        flags += ["--only", selector]
-    if args.strict:
-        flags.append("--strict")
-    if args.against_mock:
-        flags.append("--against-mock")
-    return flags
 
 
 def list_cases(provider: str, args: argparse.Namespace) -> int:

@@ -76,6 +76,8 @@ class CaseResult:
     reason: str | None = None
     failures: list[Failure] = field(default_factory=list)
     exchanges: dict[str, Exchange] = field(default_factory=dict)
+    context: CaseContext | None = field(default=None, repr=False)
+    started: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -170,7 +172,9 @@ class Engine:
             return "XPASS", f"expected {'/'.join(expectation.expected)}: {expectation.reason}"
         return raw, reason
 
-    def run_case(self, case: Case) -> CaseResult:
+    def start(self, case: Case) -> CaseResult:
+        """Skip or probe. The result is PENDING (judge it with `finish`) unless it already has an
+        outcome: SKIP, or ERROR for transport trouble. A spent budget propagates to the caller."""
         started = time.monotonic()
         if reason := skip_reason(case, self.profile):
             return CaseResult(case, "SKIP", 0.0, reason)
@@ -178,17 +182,32 @@ class Engine:
             ctx = self.probe(case)
         except NotApplicable as exc:
             return CaseResult(case, "SKIP", time.monotonic() - started, str(exc))
+        except ConfigError as exc:
+            return CaseResult(case, "ERROR", time.monotonic() - started, exc.line())
+        except BudgetExhausted:
+            raise
         except TransportError as exc:
             outcome, why = self.grade(case, [], str(exc))
             exchanges = {exc.exchange.label: exc.exchange} if exc.exchange else {}
             return CaseResult(case, outcome, time.monotonic() - started, why, [], exchanges)
+        return CaseResult(case, "PENDING", exchanges=ctx.exchanges, context=ctx, started=started)
+
+    def finish(self, pending: CaseResult) -> CaseResult:
+        """Judge and grade a PENDING result."""
+        case, ctx = pending.case, pending.context
+        assert ctx is not None, "finish() takes the PENDING result of start()"
         try:
             failures = self.judge(case, ctx)
         except CheckCrashed as exc:
-            elapsed = time.monotonic() - started
+            elapsed = time.monotonic() - pending.started
             return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
         outcome, why = self.grade(case, failures, None)
-        return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
+        elapsed = time.monotonic() - pending.started
+        return CaseResult(case, outcome, elapsed, why, failures, ctx.exchanges)
+
+    def run_case(self, case: Case) -> CaseResult:
+        result = self.start(case)
+        return self.finish(result) if result.outcome == "PENDING" else result
 
 
 def check_contract_requirements(case: Case, body: Any, contract: Contract) -> None:

@@ -95,7 +95,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         run = self.config.stash[RUN_KEY]
         assert self.result is not None
-        self.result = run.finish_case(self.case, self.result)
+        self.result = run.finish_case(self.result)
         if self.result.outcome == "XFAIL":
             pytest.xfail(self.result.reason or "expected")
         if self.result.outcome in ("FAIL", "XPASS", "ERROR"):

@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 
 from msgconform.cassette import RecordingClient, ReplayClient
-from msgconform.checks.base import TransportError
 from msgconform.client import BudgetExhausted
-from msgconform.errors import ConfigError
 from msgconform.paths import REPORTS
 from msgconform.profiles import Profile
 from msgconform.profiles import load as load_profile
@@ -29,10 +27,7 @@ from msgconform.runner.cases import Case
 from msgconform.runner.engine import (
     GATING,
     CaseResult,
-    CheckCrashed,
     Engine,
-    NotApplicable,
-    skip_reason,
 )
 from msgconform.runner.session import Session
 from msgconform.runner.smoke import smoke_gate
@@ -53,7 +48,6 @@ class RunContext:
         self.recorder: RunRecorder | None = None
         self.started = time.monotonic()
         self._stack = ExitStack()
-        self._pending: dict[str, Any] = {}
         self.pending_line: str | None = None
         self.reporter: Any = None
         self.engine: Engine
@@ -135,34 +129,14 @@ class RunContext:
         }
 
     def start_case(self, case: Case) -> CaseResult:
-        started = time.monotonic()
-        if reason := skip_reason(case, self.profile):
-            return CaseResult(case, "SKIP", 0.0, reason)
         try:
-            ctx = self.engine.probe(case)
+            return self.engine.start(case)
         except BudgetExhausted as exc:
             self._abort(f"budget: {exc}")
-            return CaseResult(case, "ERROR", time.monotonic() - started, str(exc))
-        except ConfigError as exc:
-            return CaseResult(case, "ERROR", time.monotonic() - started, exc.line())
-        except NotApplicable as exc:
-            return CaseResult(case, "SKIP", time.monotonic() - started, str(exc))
-        except TransportError as exc:
-            outcome, why = self.engine.grade(case, [], str(exc))
-            evidence = {exc.exchange.label: exc.exchange} if exc.exchange else {}
-            return CaseResult(case, outcome, time.monotonic() - started, why, [], evidence)
-        self._pending[case.test_id] = (ctx, started)
-        return CaseResult(case, "PENDING", exchanges=ctx.exchanges)
+            return CaseResult(case, "ERROR", 0.0, str(exc))
 
-    def finish_case(self, case: Case, result: CaseResult) -> CaseResult:
-        ctx, started = self._pending.pop(case.test_id)
-        try:
-            failures = self.engine.judge(case, ctx)
-        except CheckCrashed as exc:
-            elapsed = time.monotonic() - started
-            return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
-        outcome, why = self.engine.grade(case, failures, None)
-        return CaseResult(case, outcome, time.monotonic() - started, why, failures, ctx.exchanges)
+    def finish_case(self, pending: CaseResult) -> CaseResult:
+        return self.engine.finish(pending)
 
     def record(self, result: CaseResult) -> None:
         self.results.append(result)

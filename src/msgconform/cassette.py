@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from msgconform import __version__
 from msgconform.checks.base import TransportError
-from msgconform.client import Budget, StreamWatch
+from msgconform.client import Budget, StreamWatch, encode_body
 from msgconform.datafiles import display
 from msgconform.errors import ConfigError
 from msgconform.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
@@ -362,7 +362,7 @@ class ReplayClient:
         if self.budget is not None:
             self.budget.take_request()  # the same budget stops a replayed run at the same place
         if raw_body is None and json_body is not None:
-            raw_body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            raw_body = encode_body(json_body)
         body = body_identity(json_body, sha256(raw_body))
         key = match_key(label, method, path, body, headers, self.secret_headers)
         recorded = self._next(key)

@@ -149,7 +149,7 @@ class HttpClient:
         retry: bool = True,
     ) -> Exchange:
         if raw_body is None and json_body is not None:
-            raw_body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            raw_body = encode_body(json_body)
         all_headers = {"accept-encoding": "identity", **self.extra_headers, **headers}
         if raw_body is not None and not any(h.lower() == "content-type" for h in all_headers):
             all_headers["content-type"] = "application/json"
@@ -247,6 +247,11 @@ class HttpClient:
         if waiting_close:
             return "close_timeout"
         return "total_timeout" if time.monotonic() >= end_by - 0.001 else "idle_timeout"
+
+
+def encode_body(json_body: Any) -> bytes:
+    """The bytes a JSON request body is sent as (a replayed run must encode it the same way)."""
+    return json.dumps(json_body, ensure_ascii=False).encode("utf-8")
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:

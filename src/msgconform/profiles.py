@@ -37,6 +37,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "named_sse_events": True,
     "done_sentinel": False,
     "count_tokens_needs_max_tokens": False,
+    "version_header": "enforced",
 }
 
 LIMIT_DEFAULTS: dict[str, Any] = {

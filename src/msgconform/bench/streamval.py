@@ -72,7 +72,7 @@ def block(index: int) -> dict[str, Any]:
 
 def synthetic_events(target: int) -> list[Event]:
     """A valid stream of about `target` events: the mock's own framing of a long message."""
-    head = stream_events(message([]), upstream=True)
+    head = stream_events(message([]))
     events: list[Event] = head[:2]  # message_start, ping
     index = 0
     while len(events) < target - 2:
@@ -80,7 +80,7 @@ def synthetic_events(target: int) -> list[Event]:
         index += 1
         if index % PING_EVERY_BLOCKS == 0:
             events.append(("ping", {"type": "ping"}))
-    tail = stream_events(message([block(i) for i in range(index)]), upstream=True)
+    tail = stream_events(message([block(i) for i in range(index)]))
     return events + tail[-2:]  # message_delta, message_stop
 
 

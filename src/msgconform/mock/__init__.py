@@ -6,8 +6,8 @@ socket), `msgconform.mock.app.build_app(profile, key, fault=None)` (the raw ASGI
 
 It emulates the profile it is given: accepted and rejected auth schemes (x-api-key,
 `Authorization: Bearer`, `Authorization: Api-Key`) with the profile's statuses, the versions it
-lists (profiles without an overlay refuse a missing or unknown `anthropic-version` with 400; those
-with an overlay ignore the header, as several providers document), the overlay's request contract
+lists (a missing or unknown `anthropic-version` gets 400 unless the profile's
+`contract.version_header` says the provider ignores it), the overlay's request contract
 (`Contract.request_issues`, first issue answered as "path: rule"; 422 for a missing field where the
 profile documents 422), its features (endpoints it lacks answer 404; images, documents, thinking
 and prefill only where the profile has them) and its SSE framing (data-only frames and

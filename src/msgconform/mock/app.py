@@ -51,7 +51,7 @@ class MockApp:
         self.profile, self.key = profile, key
         self.fault = faults.get(fault)
         self.overlay = profile.contract.get("overlay")
-        self.upstream = self.overlay is None
+        self.version_enforced = profile.contract["version_header"] == "enforced"
         versions = {*profile.versions, profile.anthropic_version}
         self.validators = {v: contract_validator(v, self.overlay) for v in versions}
         self.named = bool(profile.contract.get("named_sse_events", True))
@@ -169,8 +169,7 @@ class MockApp:
         known = value in self.profile.versions and not (
             fault.has("reject_new_version") and value == NEW_VERSION
         )
-        if known or not self.upstream:
-            # Providers with their own overlay ignore the header (as DeepSeek documents).
+        if known or not self.version_enforced:
             ctx.headers = {
                 **ctx.headers,
                 "anthropic-version": value if known and value else self.profile.anthropic_version,
@@ -248,7 +247,7 @@ class MockApp:
         seed = digest(body)
         made = build_reply(body, thinking=self.profile.has("thinking"), text=text, seed=seed)
         model = str(body.get("model") or self.profile.model())
-        message = message_object(made, "msg_01" + seed[:22], model, self.upstream)
+        message = message_object(made, "msg_01" + seed[:22], model)
         if fault.message is not None:
             message = fault.message(message, ctx)
         as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (
@@ -280,7 +279,7 @@ class MockApp:
         reply: Reply,
         scenario: scenarios.Scenario,
     ) -> None:
-        events = stream_events(message, self.upstream)
+        events = stream_events(message)
         if fault.events is not None:
             events = fault.events(events, ctx)
         frames = [frame(name, data, self.named) for name, data in events]

@@ -38,13 +38,12 @@ def dumps(value: Any) -> bytes:
         return _ENCODE(value).encode()
 
 
-def message_object(reply: Reply, msg_id: str, model: str, upstream: bool) -> dict[str, Any]:
-    """The non-streaming Message; `upstream` adds the fields only the upstream schema has."""
+def message_object(reply: Reply, msg_id: str, model: str) -> dict[str, Any]:
+    """The non-streaming Message, with the optional fields the upstream API sends too."""
     blocks = [dict(b) for b in reply.blocks]
-    if upstream:
-        for block in blocks:
-            if block["type"] == "text":
-                block["citations"] = None
+    for block in blocks:
+        if block["type"] == "text":
+            block["citations"] = None
     return {
         "id": msg_id,
         "type": "message",
@@ -53,20 +52,20 @@ def message_object(reply: Reply, msg_id: str, model: str, upstream: bool) -> dic
         "content": blocks,
         "stop_reason": reply.stop_reason,
         "stop_sequence": reply.stop_sequence,
-        "usage": usage(reply.input_tokens, reply.output_tokens, upstream),
+        "usage": usage(reply.input_tokens, reply.output_tokens),
     }
 
 
-def usage(input_tokens: int, output_tokens: int, upstream: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"input_tokens": input_tokens}
-    if upstream:
-        out["cache_creation_input_tokens"] = 0
-        out["cache_read_input_tokens"] = 0
-    out["output_tokens"] = output_tokens
-    return out
+def usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+    return {
+        "input_tokens": input_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": output_tokens,
+    }
 
 
-def stream_events(message: dict[str, Any], upstream: bool) -> list[Event]:
+def stream_events(message: dict[str, Any]) -> list[Event]:
     """The events that stream `message`, in the upstream order with one ping after the start."""
     final_usage = message["usage"]
     start_usage = {**final_usage, "output_tokens": min(1, final_usage["output_tokens"])}
@@ -77,7 +76,7 @@ def stream_events(message: dict[str, Any], upstream: bool) -> list[Event]:
     events.append(("ping", {"type": "ping"}))
     for index, block in enumerate(message["content"]):
         events.extend(block_events(index, block))
-    delta_usage = dict(final_usage) if upstream else {"output_tokens": final_usage["output_tokens"]}
+    delta_usage = dict(final_usage)
     delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
     events.append(
         ("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage})

@@ -23,7 +23,6 @@ from msgconform.runner.cases import Case, materialize
 from msgconform.runner.probes import PROBES
 from msgconform.runner.session import Session
 
-OUTCOMES = ("PASS", "FAIL", "NON-STRICT", "XFAIL", "XPASS", "SKIP", "ERROR")
 GATING = frozenset({"FAIL", "XPASS"})
 TRANSIENT_STATUSES = frozenset({429, 529})
 
@@ -260,14 +259,3 @@ def to_failure(check: str, exc: ConformanceFailure) -> Failure:
         event_index=exc.event_index,
         exchange=exc.exchange.label if exc.exchange else None,
     )
-
-
-__all__ = [
-    "GATING",
-    "OUTCOMES",
-    "BudgetExhausted",
-    "CaseResult",
-    "CheckCrashed",
-    "Engine",
-    "Failure",
-]

@@ -16,7 +16,7 @@ import pytest
 from msgconform.errors import ConfigError
 from msgconform.paths import SUITES
 from msgconform.runner.cases import Case, load_area, select
-from msgconform.runner.engine import CaseResult, Failure
+from msgconform.runner.engine import CaseResult
 from msgconform.runner.run import RunContext
 
 RUN_KEY = pytest.StashKey[RunContext]()
@@ -172,6 +172,3 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     for line in run.summary_lines():
         terminalreporter.write_line(line)
-
-
-__all__ = ["CaseItem", "Failure"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -198,7 +197,3 @@ class RunContext:
         if run_dir := getattr(self, "run_dir", None):
             lines.append(f"msgconform: report {run_dir}/report.html")
         return lines
-
-
-def warn(line: str) -> None:
-    print(f"msgconform: {line}", file=sys.stderr)

@@ -15,16 +15,16 @@ from msgconform.runner.session import Session
 def smoke_gate(session: Session, profile: Profile, cases: Sequence[Case]) -> str | None:
     body = minimal_request(session)
     plain = session.send("smoke", MESSAGES, body)
-    if problem := diagnose(plain, session, profile):
+    if problem := diagnose(plain, profile):
         return f"smoke gate: {problem}"
     if profile.has("streaming") and any(c.stream for c in cases):
         streamed = session.send("smoke-stream", MESSAGES, {**body, "stream": True}, stream=True)
         if streamed.status is None or streamed.status >= 300:
-            return f"smoke gate: a minimal stream failed: {diagnose(streamed, session, profile)}"
+            return f"smoke gate: a minimal stream failed: {diagnose(streamed, profile)}"
     return None
 
 
-def diagnose(exchange: Exchange, session: Session, profile: Profile) -> str | None:
+def diagnose(exchange: Exchange, profile: Profile) -> str | None:
     url = exchange.url
     if exchange.status is None:
         return f"cannot reach {url}: {exchange.error}"

@@ -25,6 +25,7 @@ test: $(STAMP) node-sdk sdk-prev
 	$(BIN)/python -m pytest tests $(ARGS)
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests suites conftest.py
 	$(BIN)/ruff format --check src tests suites conftest.py
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from msgconform.core.profiles import Profile
+from msgconform.core.profiles import load as load_profile
 from msgconform.mock.server import MockServer
-from msgconform.profiles import Profile
-from msgconform.profiles import load as load_profile
 
 MOCK_KEY = "sk-mock-test-0123456789abcdef"
 

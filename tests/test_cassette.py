@@ -13,15 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from msgconform import profiles
-from msgconform.cassette import RecordingClient, ReplayClient, load_cassette
-from msgconform.checks.base import TransportError
-from msgconform.client import Budget, BudgetExhausted, StreamWatch
-from msgconform.errors import ConfigError
-from msgconform.exchange import Chunk, Exchange
+from msgconform.core import profiles
+from msgconform.core.errors import ConfigError, TransportError
+from msgconform.core.exchange import Chunk, Exchange
+from msgconform.core.redact import Redactor
 from msgconform.mock.server import MockServer
-from msgconform.report.redact import Redactor
-from msgconform.runner.session import make_watch
+from msgconform.transport.cassette import RecordingClient, ReplayClient, load_cassette
+from msgconform.transport.client import Budget, BudgetExhausted, StreamWatch
+from msgconform.transport.session import make_watch
 
 KEY = "sk-cassette-test-key-5f1e2d3c4b5a"
 BASE = "http://127.0.0.1:9999"

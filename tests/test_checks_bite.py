@@ -7,16 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from msgconform import profiles
 from msgconform.checks import REGISTRY
-from msgconform.client import Deadlines
+from msgconform.core import profiles
+from msgconform.core.cases import Case, load_all
+from msgconform.core.profiles import Profile
+from msgconform.core.profiles import load as load_profile
 from msgconform.mock.faults import FAULTS
 from msgconform.mock.server import MockServer
-from msgconform.profiles import Profile
-from msgconform.profiles import load as load_profile
-from msgconform.runner.cases import Case, load_all
 from msgconform.runner.engine import CaseResult, Engine
-from msgconform.runner.session import Session
+from msgconform.transport.client import Deadlines
+from msgconform.transport.session import Session
 
 KEY = "sk-bite-test-0123456789abcdef"
 # Short deadlines so hang and drip faults cost well under a second each.

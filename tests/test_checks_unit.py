@@ -12,10 +12,10 @@ import pytest
 
 from msgconform.checks import auth, endpoints, errors, request, shape, stop, usage  # noqa: F401
 from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure
-from msgconform.contract import Contract, SchemaIssue
-from msgconform.errors import ConfigError
-from msgconform.exchange import Chunk, Exchange
-from msgconform.profiles import load as load_profile
+from msgconform.contract.document import Contract, SchemaIssue
+from msgconform.core.errors import ConfigError
+from msgconform.core.exchange import Chunk, Exchange
+from msgconform.core.profiles import load as load_profile
 
 MODULES = {"auth", "endpoints", "errors", "request", "shape", "stop", "usage"}
 MINE = sorted(n for n, s in REGISTRY.items() if s.func.__module__.rsplit(".", 1)[-1] in MODULES)

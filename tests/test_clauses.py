@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from msgconform import clauses
-from msgconform.datafiles import load_yaml, validate_against_meta
-from msgconform.errors import ConfigError
-from msgconform.paths import PROVIDERS, ROOT
+from msgconform.core import clauses
+from msgconform.core.datafiles import load_yaml, validate_against_meta
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import PROVIDERS, ROOT
 
 SEED_NAME = re.compile(r"^[0-9]{3}_[0-9a-f]{16}\.txt$")
 STATED_WORDS = re.compile(r"\b(must|required|always)\b", re.IGNORECASE)

@@ -12,10 +12,10 @@ import schemathesis
 from openapi_spec_validator import validate
 from schemathesis.checks import response_schema_conformance
 
-from msgconform.contract import Contract, SchemaIssue
-from msgconform.contract_sources import refresh_sources, sources_problems
-from msgconform.errors import ConfigError
-from msgconform.paths import SCHEMAS
+from msgconform.contract.document import Contract, SchemaIssue
+from msgconform.contract.sources import refresh_sources, sources_problems
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SCHEMAS
 
 VERSIONS = ["2023-06-01", "2026-10-21"]
 COMBOS = [(v, None) for v in VERSIONS] + [("2023-06-01", "baseten"), ("2023-06-01", "cortecs")]

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-import msgconform.fuzz as fuzz
-from msgconform.errors import ConfigError
+import msgconform.fuzz.probe as fuzz
+from msgconform.core.cases import Case, load_area
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SUITES
+from msgconform.core.profiles import Profile
+from msgconform.core.profiles import load as load_profile
 from msgconform.mock.server import MockServer
-from msgconform.paths import SUITES
-from msgconform.profiles import Profile
-from msgconform.profiles import load as load_profile
-from msgconform.runner.cases import Case, load_area
 from msgconform.runner.engine import CaseResult, Engine
-from msgconform.runner.session import Session
+from msgconform.transport.session import Session
 
 KEY = "sk-fuzz-test-0123456789abcdef"
 CASES = {case.id: case for case in load_area(SUITES / "fuzz" / "cases.yaml")}
@@ -133,7 +133,7 @@ def test_seed_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_bounded_view_keeps_responses_whole(profile: Profile) -> None:
-    from msgconform.contract import Contract
+    from msgconform.contract.document import Contract
 
     document = fuzz.fuzz_document(Contract.load(profile.anthropic_version).openapi)
     schemas = document["components"]["schemas"]

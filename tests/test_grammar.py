@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from msgconform.grammar import StreamGrammar, run
-from msgconform.sse import SSEParser, parse_bytes
+from msgconform.stream.grammar import StreamGrammar, run
+from msgconform.stream.sse import SSEParser, parse_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sse"
 STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use")

@@ -9,7 +9,7 @@ import httpx
 import jsonschema
 import pytest
 
-from msgconform.contract import Contract
+from msgconform.contract.document import Contract
 from msgconform.mock.generate import DEFAULT_REPLY
 
 TOOL = {

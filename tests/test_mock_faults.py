@@ -9,8 +9,8 @@ import httpx
 import pytest
 from tests.conftest import MOCK_KEY
 
+from msgconform.core.paths import SCHEMAS
 from msgconform.mock.faults import FAULTS
-from msgconform.paths import SCHEMAS
 
 PLAN = set(re.findall(r"^  - id: ([A-Z]+-\d{3})$", (SCHEMAS / "clauses.yaml").read_text(), re.M))
 # Faults that wait for the client to give up; they are exercised with a short client deadline.

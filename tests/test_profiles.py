@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from msgconform import profiles
 from msgconform.cli import main
-from msgconform.datafiles import load_validated
-from msgconform.errors import ConfigError
-from msgconform.paths import PROVIDERS
+from msgconform.core import profiles
+from msgconform.core.datafiles import load_validated
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import PROVIDERS
 
 
 @pytest.mark.parametrize("name", profiles.available())

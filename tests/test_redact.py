@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from msgconform.report.redact import Redactor
+from msgconform.core.redact import Redactor
 
 KEY = "sk-test-0123456789abcdef"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from msgconform.report import html
-from msgconform.report.record import OUTCOMES, Run, load_run, percent, render_all
+from msgconform.report.record import OUTCOMES, Run, load_run, percent
+from msgconform.report.write import render_all
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -10,13 +10,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from msgconform.datafiles import meta_schema
-from msgconform.errors import ConfigError
-from msgconform.exchange import Chunk, Exchange
+from msgconform.core.datafiles import meta_schema
+from msgconform.core.errors import ConfigError
+from msgconform.core.exchange import Chunk, Exchange
+from msgconform.core.redact import Redactor
 from msgconform.report import record
 from msgconform.report.evidence import BODY_LIMIT, case_record
 from msgconform.report.record import RunRecorder, build_header, compute_hashes, load_run
-from msgconform.report.redact import Redactor
+from msgconform.report.write import publish
 
 KEY = "sk-live-SECRET-0123456789"
 FIXTURE = Path(__file__).parent / "fixtures" / "runs" / "mock" / "20260101T000000Z"
@@ -57,6 +58,7 @@ def test_recorder_writes_a_valid_record_and_the_views(tmp_path: Path) -> None:
     rec.case(make_case())
     rec.case(make_case("errors/ERR-001/bad-json", "FAIL"))
     run_dir = rec.finish()
+    publish(run_dir)
     lines = validate_lines(run_dir / "results.jsonl")
     assert [line["kind"] for line in lines] == ["header", "case", "case", "footer"]
     assert lines[-1]["counts"]["PASS"] == 1
@@ -211,6 +213,7 @@ def test_no_file_the_recorder_writes_contains_the_key(tmp_path: Path) -> None:
     rec.case(case_record(FakeResult({"main": leaky_exchange(straddle=BODY_LIMIT)})))
     rec.case(case_record(FakeResult({"main": leaky_exchange()})))
     run_dir = rec.finish()
+    publish(run_dir)
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) == 4
     for path in files:

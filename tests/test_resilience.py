@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from msgconform import profiles
 from msgconform.cli import main
-from msgconform.client import Deadlines
+from msgconform.core import profiles
+from msgconform.core.cases import load_all
+from msgconform.core.profiles import Profile
 from msgconform.mock.server import MockServer
-from msgconform.profiles import Profile
-from msgconform.runner.cases import load_all
 from msgconform.runner.engine import Engine
-from msgconform.runner.session import Session
+from msgconform.transport.client import Deadlines
+from msgconform.transport.session import Session
 
 KEY = "sk-resilience-0123456789abcdef"
 BODY = {"model": "mock-sonnet", "max_tokens": 8, "messages": [{"role": "user", "content": "Hi"}]}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from msgconform.cli import main
-from msgconform.paths import ROOT
+from msgconform.core.paths import ROOT
 
 
 def run_dir(out: Path, provider: str = "mock") -> Path:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import MOCK_KEY
 
+from msgconform.core.paths import ROOT
 from msgconform.mock.server import MockServer
-from msgconform.paths import ROOT
 
 SDK_PREV = ROOT / ".sdk-prev"
 SCRIPT = Path(__file__).parent / "sdk_prev" / "scenarios.py"

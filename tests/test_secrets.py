@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from msgconform import profiles
 from msgconform.cli import main
+from msgconform.core import profiles
 from msgconform.mock.server import MockServer
-from msgconform.runner.session import Session
+from msgconform.transport.session import Session
 
 KEY = "sk-secret-e2e-" + "7Q" * 14
 

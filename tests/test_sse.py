@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from msgconform.exchange import Chunk
-from msgconform.sse import SSEParser, TerminalWatch, parse_bytes, parse_chunks
+from msgconform.core.exchange import Chunk
+from msgconform.stream.sse import SSEParser, TerminalWatch, parse_bytes, parse_chunks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sse"
 

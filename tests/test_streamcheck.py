@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from msgconform import profiles
 from msgconform.checks import REGISTRY, CaseContext, ConformanceFailure
 from msgconform.cli import main
-from msgconform.contract import Contract
-from msgconform.exchange import Chunk, Exchange
+from msgconform.contract.document import Contract
+from msgconform.core import profiles
+from msgconform.core.exchange import Chunk, Exchange
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sse"
 SSE = {"content-type": "text/event-stream; charset=utf-8"}

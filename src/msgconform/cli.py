@@ -8,15 +8,15 @@ import sys
 from collections.abc import Sequence
 
 from msgconform import __version__
-from msgconform.errors import ConfigError
+from msgconform.core.errors import ConfigError
 
 # Modules that expose `register(subparsers)`; each adds its subcommands with set_defaults(func=...).
 COMMAND_MODULES = (
     "msgconform.runner.cli",
     "msgconform.mock.cli",
-    "msgconform.streamcheck",
+    "msgconform.runner.check_stream",
     "msgconform.report.cli",
-    "msgconform.validate",
+    "msgconform.runner.validate",
 )
 
 

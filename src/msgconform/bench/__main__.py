@@ -12,8 +12,8 @@ from typing import Any
 
 from msgconform.bench import fuzzbench, load, machine, streamval, suite
 from msgconform.bench.stats import Figure
-from msgconform.errors import ConfigError
-from msgconform.paths import REPORTS
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import REPORTS
 
 Part = Callable[[int, bool, Any], list[Figure]]
 PARTS: dict[str, Part] = {
@@ -53,7 +53,7 @@ def log(line: str) -> None:
 def run_part(name: str, repeat: int, quick: bool) -> dict[str, Any]:
     started = time.monotonic()
     if name == "fuzz" and not fuzzbench.available():
-        return {"part": name, "measured": False, "reason": "msgconform.fuzz not present"}
+        return {"part": name, "measured": False, "reason": "msgconform.fuzz.probe not present"}
     try:
         figures = PARTS[name](repeat, quick, log)
     except EXPECTED_TROUBLE as exc:

@@ -11,21 +11,21 @@ from typing import Any
 
 from msgconform.bench.common import KEY, raw_loop_seconds
 from msgconform.bench.stats import Figure, Sample
-from msgconform.profiles import load as load_profile
+from msgconform.core.profiles import load as load_profile
 
 SEED = "20261123"
 
 
 def available() -> bool:
-    return importlib.util.find_spec("msgconform.fuzz") is not None
+    return importlib.util.find_spec("msgconform.fuzz.probe") is not None
 
 
 def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
-    import msgconform.fuzz  # noqa: F401  (registers the fuzz probe)
+    import msgconform.fuzz.probe  # noqa: F401  (registers the fuzz probe)
+    from msgconform.core.cases import load_all
     from msgconform.mock.server import MockServer
-    from msgconform.runner.cases import load_all
     from msgconform.runner.engine import Engine
-    from msgconform.runner.session import Session
+    from msgconform.transport.session import Session
 
     os.environ.setdefault("MSGCONFORM_SEED", SEED)
     examples = 10 if quick else 50

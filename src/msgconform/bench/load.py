@@ -23,7 +23,7 @@ import httpx
 
 from msgconform.bench.common import HEADERS, KEY, body, free_port, wait_port
 from msgconform.bench.stats import Figure, Sample
-from msgconform.paths import ROOT
+from msgconform.core.paths import ROOT
 
 LUA = ROOT / "bench" / "wrk" / "messages.lua"
 CONNECTIONS = (1, 16, 64)

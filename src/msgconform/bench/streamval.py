@@ -8,13 +8,13 @@ import json
 import time
 from typing import Any
 
-from msgconform import grammar, sse
 from msgconform.bench.stats import Figure, Sample
 from msgconform.checks.streaming import stream_rules
-from msgconform.contract import Contract
+from msgconform.contract.document import Contract
+from msgconform.core.profiles import Profile
+from msgconform.core.profiles import load as load_profile
 from msgconform.mock.wire import Event, block_events, frame, stream_events
-from msgconform.profiles import Profile
-from msgconform.profiles import load as load_profile
+from msgconform.stream import grammar, sse
 
 WORDS = [
     "the",

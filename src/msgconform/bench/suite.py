@@ -14,7 +14,7 @@ from typing import Any
 
 from msgconform.bench.common import KEY, raw_loop_seconds
 from msgconform.bench.stats import Figure, Sample
-from msgconform.profiles import load as load_profile
+from msgconform.core.profiles import load as load_profile
 
 
 class SuiteBroken(Exception):

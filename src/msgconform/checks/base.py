@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from msgconform.exchange import Exchange
+from msgconform.core.exchange import Exchange
 
 if TYPE_CHECKING:
-    from msgconform.contract import Contract
-    from msgconform.profiles import Profile
+    from msgconform.contract.document import Contract
+    from msgconform.core.profiles import Profile
 
 
 class ConformanceFailure(Exception):
@@ -35,16 +35,6 @@ class ConformanceFailure(Exception):
         self.symptom = symptom
         self.check = check
         super().__init__(f"{clause}: expected {expected}; got {actual}")
-
-
-class TransportError(Exception):
-    """The exchange could not be completed (connection, timeout before any verdict, budget).
-
-    Not a conformance verdict: the case ends as ERROR with the evidence so far."""
-
-    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
-        self.exchange = exchange
-        super().__init__(message)
 
 
 @dataclass

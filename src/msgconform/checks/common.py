@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 from msgconform.checks.base import REGISTRY, CaseContext, fail
-from msgconform.errors import ConfigError
-from msgconform.exchange import Exchange
+from msgconform.core.errors import ConfigError
+from msgconform.core.exchange import Exchange
 
 JsonObject = dict[str, Any]
 EXCERPT_CHARS = 120

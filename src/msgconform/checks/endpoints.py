@@ -8,7 +8,7 @@ from typing import Any
 from msgconform.checks.base import CaseContext, check, fail
 from msgconform.checks.common import describe, is_int, json_object, pick, short
 from msgconform.checks.shape import listed
-from msgconform.exchange import Exchange
+from msgconform.core.exchange import Exchange
 
 
 def ok_object(ctx: CaseContext, clause: str, label: str | None, what: str) -> tuple[Exchange, Any]:

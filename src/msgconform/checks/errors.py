@@ -16,7 +16,7 @@ from msgconform.checks.common import (
     short,
     statuses,
 )
-from msgconform.exchange import Exchange
+from msgconform.core.exchange import Exchange
 
 OPENAI_SHAPE = "an OpenAI-style error: the SDK raises with no error type"
 

@@ -1,6 +1,6 @@
 """Fuzz checks: judge every generated exchange; a failure shows the minimised example and seed.
 
-The predicates here are shared with the fuzz probe (msgconform.fuzz), which runs them under
+The predicates here are shared with the fuzz probe (msgconform.fuzz.probe), which runs them under
 hypothesis shrinking, so the verdict and the minimisation can never disagree.
 """
 
@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import describe
-from msgconform.contract import Contract
-from msgconform.exchange import Exchange
+from msgconform.contract.document import Contract
+from msgconform.core.exchange import Exchange
 
 if TYPE_CHECKING:
-    from msgconform.profiles import Profile
+    from msgconform.core.profiles import Profile
 
 MINIMAL = "fuzz:minimal"
 # Overloaded and rate-limited answers say nothing about the request: not judged.
@@ -66,8 +66,8 @@ def stream_problem(exchange: Exchange, contract: Contract, profile: Profile) -> 
         return Problem("REQ-001", "application/json for stream absent", describe(exchange))
     try:
         from msgconform.checks.streaming import stream_rules
-        from msgconform.grammar import run
-        from msgconform.sse import parse_chunks
+        from msgconform.stream.grammar import run
+        from msgconform.stream.sse import parse_chunks
     except ImportError:  # the grammar is optional: judge the content type alone
         return None
     grammar = run(parse_chunks(exchange.chunks), **stream_rules(profile, contract))

@@ -8,11 +8,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
-from msgconform.contract import Contract
-from msgconform.exchange import Exchange
-from msgconform.grammar import StreamGrammar, Violation, excerpt, run
-from msgconform.profiles import Profile
-from msgconform.sse import parse_chunks
+from msgconform.contract.document import Contract
+from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
+from msgconform.stream.frames import excerpt
+from msgconform.stream.grammar import StreamGrammar, run
+from msgconform.stream.sse import parse_chunks
+from msgconform.stream.violations import Violation
 
 CACHE_KEY = "stream-grammar:"
 TIMEOUTS = ("idle_timeout", "total_timeout", "size_cap")

@@ -12,7 +12,7 @@ from msgconform.checks.common import (
     short,
     sse_events,
 )
-from msgconform.exchange import Exchange
+from msgconform.core.exchange import Exchange
 
 # Optional integer counters of Usage, and the nested objects whose members are counters too.
 OPTIONAL_COUNTS = ("cache_creation_input_tokens", "cache_read_input_tokens")

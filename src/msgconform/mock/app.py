@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from msgconform.core.profiles import Profile
 from msgconform.mock import faults, scenarios
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import Ctx, ErrorOut, Fault
@@ -31,7 +32,6 @@ from msgconform.mock.wire import (
     message_object,
     stream_events,
 )
-from msgconform.profiles import Profile
 
 logger = logging.getLogger("msgconform.mock")
 Scope = MutableMapping[str, Any]

@@ -7,8 +7,8 @@ import os
 import secrets
 import sys
 
-from msgconform import profiles
-from msgconform.errors import ConfigError
+from msgconform.core import profiles
+from msgconform.core.errors import ConfigError
 from msgconform.mock import scenarios
 from msgconform.mock.faults import FAULTS
 

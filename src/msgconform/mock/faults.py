@@ -6,7 +6,7 @@ request (header `x-msgconform-fault: NAME`, which wins over the server's)."""
 
 from __future__ import annotations
 
-from msgconform.errors import ConfigError
+from msgconform.core.errors import ConfigError
 from msgconform.mock import faults_http, faults_request, faults_stream, faults_wire
 from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 

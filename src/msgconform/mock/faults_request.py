@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.contract import SchemaIssue
+from msgconform.contract.document import SchemaIssue
 from msgconform.mock.hooks import Ctx, Fault
 from msgconform.mock.validate import BLOCK_TYPES
 

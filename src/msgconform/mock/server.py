@@ -9,8 +9,8 @@ from types import TracebackType
 
 import uvicorn
 
+from msgconform.core.profiles import Profile
 from msgconform.mock.app import build_app
-from msgconform.profiles import Profile
 
 START_TIMEOUT_S = 10.0
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from msgconform.contract import Contract, SchemaIssue
-from msgconform.profiles import Profile
+from msgconform.contract.document import Contract, SchemaIssue
+from msgconform.core.profiles import Profile
 
 SAMPLING = ("temperature", "top_p", "top_k")
 NEW_VERSION = "2026-10-21"

@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from msgconform.datafiles import display
+from msgconform.core.datafiles import display
 from msgconform.report import compare as compare_mod
 from msgconform.report import diff as diff_mod
-from msgconform.report.record import load_run, render_all
+from msgconform.report.record import load_run
+from msgconform.report.write import render_all
 
 
 def register(sub: Any) -> None:

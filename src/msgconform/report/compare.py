@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from msgconform.datafiles import display
-from msgconform.errors import ConfigError
+from msgconform.core.datafiles import display
+from msgconform.core.errors import ConfigError
 from msgconform.report.html import anchor, e, outcome_cell, page
 from msgconform.report.record import OUTCOMES, PASS_RATE_RULE, Run, pass_rate, percent
 from msgconform.report.style import filter_js

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from msgconform.exchange import Exchange
+from msgconform.core.exchange import Exchange
 
 # A report must stay openable in a browser when a provider streams megabytes.
 BODY_LIMIT = 20_000

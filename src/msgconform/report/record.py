@@ -20,11 +20,11 @@ from typing import Any, TextIO
 import jsonschema
 
 from msgconform import __version__
-from msgconform.datafiles import display, json_path, meta_schema
-from msgconform.errors import ConfigError
-from msgconform.paths import ROOT, SCHEMAS, SUITES
+from msgconform.core.datafiles import display, json_path, meta_schema
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import ROOT, SCHEMAS, SUITES
+from msgconform.core.redact import Redactor
 from msgconform.report.evidence import truncate
-from msgconform.report.redact import Redactor
 
 RECORD_VERSION = 1
 RESULTS = "results.jsonl"
@@ -330,7 +330,7 @@ class RunRecorder:
         self._write(line)
 
     def finish(self, aborted: bool = False, abort_reason: str | None = None) -> Path:
-        """Write the footer and the views beside the record; point `latest` here."""
+        """Write the footer and point `latest` here; report.write renders the views."""
         self._write(
             {
                 "kind": "footer",
@@ -344,23 +344,5 @@ class RunRecorder:
             }
         )
         self._file.close()
-        render_all(load_run(self._run_dir))
         point_latest(self._run_dir)
         return self._run_dir
-
-
-def render_all(run: Run, out_dir: Path | None = None) -> list[Path]:
-    """junit.xml, report.html and badge.svg beside the record (or in out_dir)."""
-    # Imported here because the view modules import this one.
-    from msgconform.report import badge, html, junit
-
-    target = out_dir or run.run_dir
-    written = [
-        target / "junit.xml",
-        target / "report.html",
-        target / "badge.svg",
-    ]
-    written[0].write_text(junit.render(run), encoding="utf-8")
-    written[1].write_text(html.render(run), encoding="utf-8")
-    written[2].write_text(badge.render(run), encoding="utf-8")
-    return written

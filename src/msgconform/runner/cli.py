@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from msgconform import profiles
-from msgconform.errors import ConfigError
-from msgconform.paths import REPORTS, ROOT, SUITES
+from msgconform.core import profiles
+from msgconform.core.cases import load_all, select
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare
 from msgconform.report.record import load_run
-from msgconform.runner.cases import load_all, select
 from msgconform.runner.engine import skip_reason
 from msgconform.runner.plan import estimate
 

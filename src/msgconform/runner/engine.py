@@ -10,18 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgconform import clauses
 from msgconform.checks import REGISTRY
-from msgconform.checks.base import CaseContext, ConformanceFailure, TransportError
-from msgconform.client import BudgetExhausted
-from msgconform.contract import Contract
-from msgconform.errors import ConfigError
-from msgconform.exchange import Exchange
-from msgconform.profiles import Profile
+from msgconform.checks.base import CaseContext, ConformanceFailure
+from msgconform.contract.document import Contract
+from msgconform.core import clauses
+from msgconform.core.cases import Case, materialize
+from msgconform.core.errors import ConfigError, TransportError
+from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
 from msgconform.runner import expectations as expectations_mod
-from msgconform.runner.cases import Case, materialize
 from msgconform.runner.probes import PROBES
-from msgconform.runner.session import Session
+from msgconform.transport.client import BudgetExhausted
+from msgconform.transport.session import Session
 
 GATING = frozenset({"FAIL", "XPASS"})
 TRANSIENT_STATUSES = frozenset({429, 529})

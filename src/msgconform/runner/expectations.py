@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from msgconform.datafiles import load_validated
-from msgconform.paths import PROVIDERS
+from msgconform.core.datafiles import load_validated
+from msgconform.core.paths import PROVIDERS
 
 
 @dataclass(frozen=True)

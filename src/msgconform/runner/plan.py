@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from msgconform.profiles import Profile
-from msgconform.runner.cases import Case, materialize
+from msgconform.core.cases import Case, materialize
+from msgconform.core.profiles import Profile
 from msgconform.runner.engine import skip_reason
 
 SMOKE_REQUESTS = 2

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from msgconform.errors import ConfigError
-from msgconform.paths import SUITES
-from msgconform.runner.cases import Case, load_area, select
+from msgconform.core.cases import Case, load_area, select
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
 from msgconform.runner.run import RunContext
 

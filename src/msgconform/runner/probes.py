@@ -7,17 +7,14 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from msgconform.exchange import Exchange
-from msgconform.runner.cases import Case
-from msgconform.runner.session import WRONG_KEY, Session
+from msgconform.core.cases import Case
+from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES, MODELS
+from msgconform.core.exchange import Exchange
+from msgconform.transport.session import WRONG_KEY, Session
 
 Exchanges = dict[str, Exchange]
 Probe = Callable[[Session, Case, dict[str, Any]], Exchanges]
 PROBES: dict[str, Probe] = {}
-
-MESSAGES = "/v1/messages"
-COUNT_TOKENS = "/v1/messages/count_tokens"
-MODELS = "/v1/models"
 
 
 def probe(name: str) -> Callable[[Probe], Probe]:
@@ -211,9 +208,6 @@ def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
 def fuzz(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
     """Property-based requests. schemathesis and hypothesis load only when a fuzz case runs:
     importing them while pytest starts up defeats pytest's assertion rewriting for hypothesis."""
-    import msgconform.fuzz  # noqa: F401  (registers the real probe under the same name)
+    from msgconform.fuzz.probe import fuzz as generate_and_send  # (heavy: loaded on first use)
 
-    real = PROBES["fuzz"]
-    if real is fuzz:
-        raise RuntimeError("msgconform.fuzz did not register the fuzz probe")
-    return real(session, case, body)
+    return generate_and_send(session, case, body)

@@ -13,24 +13,25 @@ from typing import Any
 
 import pytest
 
-from msgconform.cassette import RecordingClient, ReplayClient
-from msgconform.client import BudgetExhausted
-from msgconform.paths import REPORTS
-from msgconform.profiles import Profile
-from msgconform.profiles import load as load_profile
+from msgconform.core.cases import Case
+from msgconform.core.paths import REPORTS
+from msgconform.core.profiles import Profile
+from msgconform.core.profiles import load as load_profile
+from msgconform.core.redact import Redactor
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
-from msgconform.report.redact import Redactor
+from msgconform.report.write import publish
 from msgconform.runner import expectations as expectations_mod
-from msgconform.runner.cases import Case
 from msgconform.runner.engine import (
     GATING,
     CaseResult,
     Engine,
 )
-from msgconform.runner.session import Session
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
+from msgconform.transport.cassette import RecordingClient, ReplayClient
+from msgconform.transport.client import BudgetExhausted
+from msgconform.transport.session import Session
 
 EVIDENCE_BODY_LIMIT = 20_000
 MAX_EVIDENCE = 4
@@ -162,6 +163,7 @@ class RunContext:
         if self.recorder is not None:
             self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
             self.recorder = None
+            publish(self.run_dir)
         self._stack.close()
 
     def counts(self) -> Counter[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from msgconform.exchange import Exchange
-from msgconform.profiles import Profile
-from msgconform.runner.cases import Case
-from msgconform.runner.probes import MESSAGES, minimal_request
-from msgconform.runner.session import Session
+from msgconform.core.cases import Case
+from msgconform.core.endpoints import MESSAGES
+from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
+from msgconform.runner.probes import minimal_request
+from msgconform.transport.session import Session
 
 
 def smoke_gate(session: Session, profile: Profile, cases: Sequence[Case]) -> str | None:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from msgconform.errors import ConfigError
-from msgconform.profiles import Profile
+from msgconform.core.errors import ConfigError
+from msgconform.core.profiles import Profile
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from msgconform.errors import ConfigError
-from msgconform.paths import META, ROOT
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import META, ROOT
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -23,19 +23,17 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, Unsatisfiable
 from schemathesis import GenerationMode
 
-from msgconform.checks.base import TransportError
 from msgconform.checks.fuzz import Problem, negative_problem, positive_problem
-from msgconform.client import BudgetExhausted
-from msgconform.contract import Contract
-from msgconform.errors import ConfigError
-from msgconform.exchange import Exchange
-from msgconform.fuzz_schema import ENDPOINTS, conforms, operation
-from msgconform.fuzz_schema import MAX_ITEMS as MAX_ITEMS
-from msgconform.fuzz_schema import fuzz_document as fuzz_document
-from msgconform.profiles import Profile
-from msgconform.runner.cases import Case
-from msgconform.runner.probes import probe
-from msgconform.runner.session import Session
+from msgconform.contract.document import Contract
+from msgconform.core.cases import Case
+from msgconform.core.errors import ConfigError, TransportError
+from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
+from msgconform.fuzz.schema import ENDPOINTS, conforms, operation
+from msgconform.fuzz.schema import MAX_ITEMS as MAX_ITEMS
+from msgconform.fuzz.schema import fuzz_document as fuzz_document
+from msgconform.transport.client import BudgetExhausted
+from msgconform.transport.session import Session
 
 SEED_ENV = "MSGCONFORM_SEED"
 DEFAULT_EXAMPLES = 20
@@ -357,7 +355,6 @@ def explore(session: Session, plan: Plan, contract: Contract) -> Run:
     return run
 
 
-@probe("fuzz")
 def fuzz(session: Session, case: Case, body: dict[str, Any]) -> FuzzExchanges:
     plan = make_plan(session, case)
     contract = session.contract(case.probe_params.get("version"))

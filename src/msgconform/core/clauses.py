@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from msgconform.datafiles import display, load_validated
-from msgconform.errors import ConfigError
-from msgconform.paths import SCHEMAS
+from msgconform.core.datafiles import display, load_validated
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SCHEMAS
 
 CLAUSES_FILE = SCHEMAS / "clauses.yaml"
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from msgconform import clauses, profiles
 from msgconform.checks import REGISTRY, CaseContext, ConformanceFailure
-from msgconform.contract import Contract
-from msgconform.errors import ConfigError
-from msgconform.exchange import Chunk, Exchange
+from msgconform.contract.document import Contract
+from msgconform.core import clauses, profiles
+from msgconform.core.errors import ConfigError
+from msgconform.core.exchange import Chunk, Exchange
 
 # The checks a capture can answer: no timing, no second exchange, no request to compare with.
 CAPTURE_CHECKS = (

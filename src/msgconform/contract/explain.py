@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from jsonschema.exceptions import ValidationError, relevance
 
-from msgconform.datafiles import json_path
+from msgconform.core.datafiles import json_path
 
 MAX_ISSUES = 5
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgconform.datafiles import load_validated
-from msgconform.errors import ConfigError
-from msgconform.paths import PROVIDERS
+from msgconform.core.datafiles import load_validated
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import PROVIDERS
 
 AUTH_SCHEMES = ("x-api-key", "bearer", "api-key")
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msgconform.datafiles import display, load_validated
-from msgconform.errors import ConfigError
-from msgconform.paths import SUITES
+from msgconform.core.datafiles import display, load_validated
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SUITES
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from msgconform.grammar import StreamGrammar
+from msgconform.stream.violations import Reporter
 
 # Which block types each delta may extend (SDK accumulate_event). Unknown deltas are let through:
 # the docs ask clients to tolerate new types, and the per-event schema judges them.
@@ -41,9 +40,7 @@ class Block:
     stopped_at: int | None = None  # event index of its content_block_stop
 
 
-def apply_delta(
-    grammar: StreamGrammar, i: int, block: Block, kind: str, delta: dict[str, Any]
-) -> None:
+def apply_delta(grammar: Reporter, i: int, block: Block, kind: str, delta: dict[str, Any]) -> None:
     content = block.content
     if kind == "text_delta":
         block.text_parts.append(str(delta.get("text", "")))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from msgconform.exchange import Chunk
+from msgconform.core.exchange import Chunk
 
 # A blank line: two line ends in a row. `\r(?!\n)` keeps the CRLF pair from counting as two ends.
 _FRAME_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")

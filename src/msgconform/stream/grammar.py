@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgconform.accumulate import (
+from msgconform.stream.accumulate import (
     DELTA_BLOCKS,
     JSON_BLOCKS,
     Block,
@@ -23,9 +23,9 @@ from msgconform.accumulate import (
     flush_text,
     parse_object,
 )
-from msgconform.grammar_frames import check_event_name, check_frame, payload_of
-from msgconform.grammar_frames import excerpt as excerpt
-from msgconform.sse import DONE, Frame
+from msgconform.stream.frames import check_event_name, check_frame, payload_of
+from msgconform.stream.sse import DONE, Frame
+from msgconform.stream.violations import Violation
 
 NO_START = "Stream completed without receiving message_start event"
 NOT_FOUND = "Content block not found"
@@ -33,15 +33,6 @@ MISMATCH = "Mismatched content block type"
 
 INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 EventIssues = Callable[[Any], Iterable[object]]
-
-
-@dataclass(frozen=True)
-class Violation:
-    clause: str
-    event_index: int | None
-    expected: str
-    actual: str
-    symptom: str | None = None
 
 
 @dataclass

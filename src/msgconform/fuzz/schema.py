@@ -16,8 +16,8 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import APIOperation
 
-from msgconform.contract import REQUEST_SCHEMAS, Contract
-from msgconform.runner.probes import COUNT_TOKENS, MESSAGES
+from msgconform.contract.document import REQUEST_SCHEMAS, Contract
+from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES
 
 # The fuzz view bounds arrays and free strings so an example is hundreds of bytes, not tens of
 # kilobytes: generation gets ~10x faster and live runs stay cheap. Bounds only narrow the

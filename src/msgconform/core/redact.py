@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from msgconform.exchange import REDACTED, SECRET_HEADERS
+from msgconform.core.exchange import REDACTED, SECRET_HEADERS
 
 # Shorter values (a model name, "none", a test's "sk-x") would blank out ordinary words.
 MIN_SECRET_LEN = 8

@@ -12,7 +12,7 @@ def project_root() -> Path:
     env = os.environ.get("MSGCONFORM_HOME")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 ROOT = project_root()

@@ -7,17 +7,15 @@ data's type; `excerpt` shows the frames around a failure as its transcript.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from msgconform.sse import Frame
-
-if TYPE_CHECKING:
-    from msgconform.grammar import StreamGrammar
+from msgconform.stream.sse import Frame
+from msgconform.stream.violations import Reporter
 
 FALLBACK = "Streaming fallback triggered"
 
 
-def check_frame(grammar: StreamGrammar, frame: Frame) -> bool:
+def check_frame(grammar: Reporter, frame: Frame) -> bool:
     """The frame as a frame: ended, UTF-8, with a data: line (False: nothing more to judge)."""
     i = frame.index
     if not frame.complete:
@@ -37,7 +35,7 @@ def check_frame(grammar: StreamGrammar, frame: Frame) -> bool:
     return True
 
 
-def payload_of(grammar: StreamGrammar, frame: Frame) -> dict[str, Any] | None:
+def payload_of(grammar: Reporter, frame: Frame) -> dict[str, Any] | None:
     try:
         payload = json.loads(frame.data or "")
     except ValueError as exc:
@@ -51,7 +49,7 @@ def payload_of(grammar: StreamGrammar, frame: Frame) -> dict[str, Any] | None:
     return payload
 
 
-def check_event_name(grammar: StreamGrammar, frame: Frame, kind: Any) -> None:
+def check_event_name(grammar: Reporter, frame: Frame, kind: Any) -> None:
     if frame.event is None:
         if grammar.named_events:
             grammar.violate(

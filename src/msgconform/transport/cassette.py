@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from msgconform import __version__
-from msgconform.checks.base import TransportError
-from msgconform.client import Budget, StreamWatch, encode_body
-from msgconform.datafiles import display
-from msgconform.errors import ConfigError
-from msgconform.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
-from msgconform.report.redact import Redactor
+from msgconform.core.datafiles import display
+from msgconform.core.errors import ConfigError, TransportError
+from msgconform.core.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
+from msgconform.core.redact import Redactor
+from msgconform.transport.client import Budget, StreamWatch, encode_body
 
 FORMAT = 1
 RAW_KEPT_BYTES = 64 * 1024

@@ -8,12 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from msgconform import clauses, profiles
 from msgconform.checks import REGISTRY
-from msgconform.contract_sources import sources_problems
-from msgconform.errors import ConfigError
+from msgconform.contract.sources import sources_problems
+from msgconform.core import clauses, profiles
+from msgconform.core.cases import Case, load_all
+from msgconform.core.errors import ConfigError
 from msgconform.runner import expectations
-from msgconform.runner.cases import Case, load_all
 from msgconform.runner.engine import CONTRACT_REQUIREMENTS
 from msgconform.runner.probes import PROBES
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from msgconform.cassette import ExchangeSender
-from msgconform.client import Budget, Deadlines, HttpClient, StreamWatch
-from msgconform.contract import Contract
-from msgconform.exchange import Exchange
-from msgconform.profiles import Profile
+from msgconform.contract.document import Contract
+from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
+from msgconform.transport.cassette import ExchangeSender
+from msgconform.transport.client import Budget, Deadlines, HttpClient, StreamWatch
 
 WRONG_KEY = "sk-msgconform-wrong-key-0000000000000000"
 
@@ -26,7 +26,7 @@ def auth_header(scheme: str, key: str) -> dict[str, str]:
 
 
 def make_watch() -> StreamWatch:
-    from msgconform.sse import TerminalWatch  # (the stream parser loads on first use)
+    from msgconform.stream.sse import TerminalWatch  # (the stream parser loads on first use)
 
     return TerminalWatch()
 

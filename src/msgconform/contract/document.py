@@ -16,11 +16,11 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
-from msgconform.contract_explain import SchemaIssue as SchemaIssue
-from msgconform.contract_explain import explain, one_of
-from msgconform.datafiles import display, json_path, load_validated, load_yaml
-from msgconform.errors import ConfigError
-from msgconform.paths import SCHEMAS
+from msgconform.contract.explain import SchemaIssue as SchemaIssue
+from msgconform.contract.explain import explain, one_of
+from msgconform.core.datafiles import display, json_path, load_validated, load_yaml
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SCHEMAS
 
 BASE_DOCUMENT = "messages.openapi.yaml"
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"

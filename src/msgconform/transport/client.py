@@ -17,8 +17,8 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from msgconform.checks.base import TransportError
-from msgconform.exchange import Chunk, Exchange
+from msgconform.core.errors import TransportError
+from msgconform.core.exchange import Chunk, Exchange
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})

@@ -1,5 +1,5 @@
 """SOURCES.yaml: where each bundled contract file came from, and its sha256 (so a hand edit without
-a refresh is caught). `python -m msgconform.contract_sources [--refresh-sources]`."""
+a refresh is caught). `python -m msgconform.contract.sources [--refresh-sources]`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from msgconform.contract import BASE_DOCUMENT, Contract
-from msgconform.datafiles import load_validated, load_yaml
-from msgconform.errors import ConfigError
-from msgconform.paths import SCHEMAS
+from msgconform.contract.document import BASE_DOCUMENT, Contract
+from msgconform.core.datafiles import load_validated, load_yaml
+from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SCHEMAS
 
 SOURCES = "SOURCES.yaml"
 
@@ -64,7 +64,7 @@ def refresh_sources(root: Path = SCHEMAS) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m msgconform.contract_sources")
+    parser = argparse.ArgumentParser(prog="python -m msgconform.contract.sources")
     parser.add_argument(
         "--refresh-sources", action="store_true", help="rewrite SOURCES.yaml hashes"
     )

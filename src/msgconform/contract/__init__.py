@@ -1,0 +1,1 @@
+"""The bundled contract: loading, versions and overlays, sources, error explanations."""

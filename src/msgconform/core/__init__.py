@@ -1,0 +1,1 @@
+"""Core types and data loading every layer shares: errors, paths, exchanges, profiles, cases."""

@@ -1,0 +1,1 @@
+"""Property-based requests drawn from the contract (schemathesis + hypothesis)."""

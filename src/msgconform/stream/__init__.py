@@ -1,0 +1,1 @@
+"""Server-sent events: the incremental parser, the event grammar, and message accumulation."""

@@ -1,0 +1,1 @@
+"""Talking to a target: the HTTP client (deadlines, retries, budget), cassettes, the session."""

@@ -13,6 +13,10 @@ from msgconform.core.datafiles import display, load_validated
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 
+# The feature map (suites/features/features.yaml): each feature and mode is a case of its own.
+FEATURES_FILE = "features.yaml"
+FEATURE_CHECK = "feature_as_declared"
+
 
 @dataclass(frozen=True)
 class Case:
@@ -57,6 +61,8 @@ def parse_checks(items: Iterable[Any]) -> tuple[tuple[str, Mapping[str, Any]], .
 
 
 def load_area(path: Path) -> list[Case]:
+    if path.name == FEATURES_FILE:
+        return load_features(path)
     data = load_validated(path, "cases")
     return [
         Case(
@@ -78,10 +84,43 @@ def load_area(path: Path) -> list[Case]:
     ]
 
 
+def load_features(path: Path) -> list[Case]:
+    """One case per feature and mode; everything the probe and the check need is in probe_params."""
+    data = load_validated(path, "features")
+    cases = []
+    for entry in data["features"]:
+        modes = entry.get("modes", ["json"])
+        for mode in modes:
+            suffix = "-stream" if mode == "stream" and len(modes) > 1 else ""
+            params = {k: v for k, v in entry.items() if k not in ("id", "title", "request")}
+            judged = {k: entry[k] for k in ("declared_by", "honoured", "endpoint") if k in entry}
+            cases.append(
+                Case(
+                    area=data["area"],
+                    id=entry["id"] + suffix,
+                    description=entry["title"] + (" (streamed)" if suffix else ""),
+                    clauses=(entry["clause"],),
+                    requires=(),
+                    probe="feature",
+                    probe_params={**params, "feature": entry["id"], "mode": mode},
+                    stream=mode == "stream",
+                    request=entry["request"],
+                    checks=(
+                        (
+                            FEATURE_CHECK,
+                            {**judged, "feature": entry["id"], "mode": mode, "clause": entry["clause"]},
+                        ),
+                    ),
+                    source=path,
+                )
+            )
+    return cases
+
+
 def load_all(root: Path = SUITES) -> list[Case]:
     cases: list[Case] = []
     seen: dict[str, Path] = {}
-    for path in sorted(root.glob("*/cases*.yaml")):
+    for path in [*sorted(root.glob("*/cases*.yaml")), *sorted(root.glob(f"*/{FEATURES_FILE}"))]:
         for case in load_area(path):
             if case.test_id in seen:
                 raise ConfigError(

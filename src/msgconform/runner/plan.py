@@ -23,6 +23,8 @@ class Plan:
 def requests_of(case: Case, profile: Profile) -> int:
     """An upper estimate per probe (fuzz: examples plus shrinking)."""
     mode = case.probe_params.get("mode")
+    if case.probe == "feature":  # the feature's request, and a baseline when counts judge it
+        return 2 if case.probe_params.get("baseline") else 1
     if case.probe == "fuzz":
         examples = int(case.probe_params.get("examples", profile.limits["fuzz_examples"]))
         return examples + int(profile.limits.get("fuzz_shrink_requests", 50))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from msgconform.core.cases import Case, load_area, select
+from msgconform.core.cases import FEATURES_FILE, Case, load_area, select
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
@@ -54,7 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix == ".yaml" and file_path.name.startswith("cases") and _in_suites(file_path):
+    named = file_path.name.startswith("cases") or file_path.name == FEATURES_FILE
+    if file_path.suffix == ".yaml" and named and _in_suites(file_path):
         return CasesFile.from_parent(parent, path=file_path)
     return None
 

@@ -10,6 +10,7 @@ from typing import Any
 from msgconform.core.cases import Case
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES, MODELS
 from msgconform.core.exchange import Exchange
+from msgconform.features import feature_probe
 from msgconform.transport.session import WRONG_KEY, Session
 
 Exchanges = dict[str, Exchange]
@@ -202,6 +203,9 @@ def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
         "unknown", f"{MODELS}/msgconform-no-such-model", method="GET", retry=False
     )
     return found
+
+
+PROBES["feature"] = feature_probe  # the feature map (suites/features/features.yaml)
 
 
 @probe("fuzz")

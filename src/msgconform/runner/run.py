@@ -18,6 +18,7 @@ from msgconform.core.paths import REPORTS
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.core.redact import Redactor
+from msgconform.features.record import feature_fields
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
@@ -141,7 +142,7 @@ class RunContext:
     def record(self, result: CaseResult) -> None:
         self.results.append(result)
         if self.recorder is not None:
-            self.recorder.case(case_record(result))
+            self.recorder.case(case_record(result) | feature_fields(result.context))
         self._check_error_ratio()
 
     def _check_error_ratio(self) -> None:

@@ -1,0 +1,71 @@
+"""The check `feature_as_declared`: class the probe, compare with the profile, keep both as notes
+for the run record, and fail only where a declared feature is not supported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgconform.checks.base import CaseContext, check, fail
+from msgconform.features.classes import NOT_WORKING, SUPPORTED
+from msgconform.features.classify import classify
+from msgconform.features.declared import declared as declared_of
+
+NOTE = "feature"
+# Every clause a feature in suites/features/features.yaml cites (`msgconform validate` checks it).
+FEATURE_CLAUSES = (
+    "REQ-001",
+    "REQ-002",
+    "REQ-003",
+    "REQ-004",
+    "REQ-005",
+    "REQ-006",
+    "REQ-008",
+    "REQ-009",
+    "REQ-010",
+    "REQ-011",
+    "REQ-016",
+    "STOP-004",
+    "STOP-005",
+    "STOP-006",
+    "STREAM-001",
+    "ENDP-001",
+    "ENDP-003",
+    "HDR-002",
+    "HDR-005",
+    "AUTH-001",
+)
+
+
+@check("feature_as_declared", *FEATURE_CLAUSES)
+def feature_as_declared(
+    ctx: CaseContext,
+    feature: str,
+    mode: str,
+    declared_by: Any,
+    honoured: dict[str, Any],
+    endpoint: str = "messages",
+    clause: str = "REQ-001",
+) -> None:
+    """A feature the profile declares is supported: not ignored, rejected or broken.
+
+    Clauses: the feature's own (REQ-*, STOP-*, STREAM-001, ENDP-*, HDR-*, AUTH-001)"""
+    verdict = classify(ctx, mode, endpoint, honoured)
+    request = ctx.request if ctx.request else None
+    said, basis = declared_of(ctx.profile, ctx.contract, request, declared_by, endpoint)
+    ctx.notes[NOTE] = {
+        "id": feature,
+        "mode": mode,
+        "class": verdict.klass,
+        "why": verdict.why,
+        "declared": said,
+        "declared_why": basis,
+        "information": said is not True and verdict.klass == SUPPORTED,
+    }
+    if said is True and verdict.klass in NOT_WORKING:
+        exchange = ctx.exchanges.get(verdict.exchange or "feature")
+        raise fail(
+            clause,
+            f"{feature} ({mode}) supported, as declared: {basis}",
+            f"{verdict.klass}: {verdict.why}",
+            exchange,
+        )

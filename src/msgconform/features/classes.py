@@ -1,0 +1,22 @@
+"""The classes a feature probe ends in, and the verdict that carries one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUPPORTED = "supported"
+IGNORED = "ignored"
+REJECTED = "rejected"
+BROKEN = "broken"
+NOT_PROBED = "not probed"
+CLASSES = (SUPPORTED, IGNORED, REJECTED, BROKEN, NOT_PROBED)
+NOT_WORKING = frozenset({IGNORED, REJECTED, BROKEN})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A class, why (one line a person can check against the evidence), and which exchange."""
+
+    klass: str
+    why: str
+    exchange: str | None = None

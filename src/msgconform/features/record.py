@@ -1,0 +1,14 @@
+"""What a feature case adds to its run-record line: the class and the declaration beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgconform.checks.base import CaseContext
+from msgconform.features.check import NOTE
+
+
+def feature_fields(context: CaseContext | None) -> dict[str, Any]:
+    if context is None or NOTE not in context.notes:
+        return {}
+    return {"feature": dict(context.notes[NOTE])}

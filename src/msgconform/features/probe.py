@@ -16,7 +16,7 @@ PATHS = {"messages": MESSAGES, "count_tokens": COUNT_TOKENS, "models": MODELS}
 def feature_probe(session: Session, case: Case, body: dict[str, Any]) -> dict[str, Exchange]:
     params = case.probe_params
     endpoint = params.get("endpoint", "messages")
-    headers = session.headers(scheme=params.get("scheme"), version=params.get("version"))
+    headers = session.headers(scheme=params.get("scheme"), version=params.get("anthropic_version"))
     if endpoint == "models":
         return {"feature": session.send("feature", MODELS, method="GET", headers=headers)}
     # An auth scheme the provider refuses is an answer, not a reason to try again.

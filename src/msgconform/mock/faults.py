@@ -7,14 +7,20 @@ request (header `x-msgconform-fault: NAME`, which wins over the server's)."""
 from __future__ import annotations
 
 from msgconform.core.errors import ConfigError
-from msgconform.mock import faults_http, faults_request, faults_stream, faults_wire
+from msgconform.mock import (
+    faults_features,
+    faults_http,
+    faults_request,
+    faults_stream,
+    faults_wire,
+)
 from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 
 __all__ = ["FAULTS", "NO_FAULT", "Ctx", "ErrorOut", "Fault", "get"]
 
 FAULTS: dict[str, Fault] = {
     f.name: f
-    for module in (faults_stream, faults_wire, faults_http, faults_request)
+    for module in (faults_stream, faults_wire, faults_http, faults_request, faults_features)
     for f in module.FAULTS
 }
 

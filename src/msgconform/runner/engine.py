@@ -202,7 +202,7 @@ class Engine:
             return CaseResult(case, "ERROR", elapsed, str(exc), [], ctx.exchanges)
         outcome, why = self.grade(case, failures, None)
         elapsed = time.monotonic() - pending.started
-        return CaseResult(case, outcome, elapsed, why, failures, ctx.exchanges)
+        return CaseResult(case, outcome, elapsed, why, failures, ctx.exchanges, context=ctx)
 
     def run_case(self, case: Case) -> CaseResult:
         result = self.start(case)

@@ -13,6 +13,7 @@ from msgconform.core.errors import ConfigError
 # Modules that expose `register(subparsers)`; each adds its subcommands with set_defaults(func=...).
 COMMAND_MODULES = (
     "msgconform.runner.cli",
+    "msgconform.runner.features_cmd",
     "msgconform.mock.cli",
     "msgconform.runner.check_stream",
     "msgconform.report.cli",

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from msgconform.core.datafiles import display
 from msgconform.core.errors import ConfigError
+from msgconform.report.features import features_html, features_markdown
 from msgconform.report.html import anchor, e, outcome_cell, page
 from msgconform.report.record import OUTCOMES, PASS_RATE_RULE, Run, pass_rate, percent
 from msgconform.report.style import filter_js
@@ -130,7 +131,9 @@ def render_html(runs: list[Run], out_dir: Path) -> str:
     )
     body = (
         "<h1>msgconform: comparison</h1>"
-        f'<ul class="meta">{sources}</ul><p>{legend}</p>'
+        f'<ul class="meta">{sources}</ul>'
+        + features_html(runs, names, lambda run, case_id: evidence_link(run, case_id, out_dir))
+        + f"<h2>Cases</h2><p>{legend}</p>"
         '<p class="filter"><label><input type="checkbox" id="differs-only"> '
         f"Only cases whose outcomes differ ({sum(r.differs for r in table)})</label></p>"
         f'<table id="matrix"><tr><th>case</th>{head}</tr>'
@@ -150,7 +153,9 @@ def md(text: str) -> str:
 
 def render_markdown(runs: list[Run], out_dir: Path) -> str:
     names = labels(runs)
+    link = lambda run, case_id: evidence_link(run, case_id, out_dir)  # noqa: E731
     lines = [
+        *features_markdown(runs, names, link),
         "| area | clause | case | " + " | ".join(md(n) for n in names) + " |",
         "|---|---|---|" + "---|" * len(runs),
         "| | | **pass rate** | " + " | ".join(column_rates(runs)) + " |",

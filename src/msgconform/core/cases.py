@@ -108,7 +108,12 @@ def load_features(path: Path) -> list[Case]:
                     checks=(
                         (
                             FEATURE_CHECK,
-                            {**judged, "feature": entry["id"], "mode": mode, "clause": entry["clause"]},
+                            {
+                                **judged,
+                                "feature": entry["id"],
+                                "mode": mode,
+                                "clause": entry["clause"],
+                            },
                         ),
                     ),
                     source=path,

@@ -76,7 +76,9 @@ def answer_of(
         return Verdict(BROKEN, "an event stream to a request without stream", exchange.label)
     data = exchange.json()
     if not isinstance(data, dict):
-        return Verdict(BROKEN, f"a 200 that is not a JSON object: {short(exchange)}", exchange.label)
+        return Verdict(
+            BROKEN, f"a 200 that is not a JSON object: {short(exchange)}", exchange.label
+        )
     problem = answer_problem(ctx, data, endpoint)
     return Verdict(BROKEN, problem, exchange.label) if problem else data
 

@@ -12,7 +12,9 @@ from msgconform.core.exchange import Exchange
 Seen = tuple[bool | None, str]
 # (the answer: a Message, a count_tokens body or a models page; the request; every exchange;
 # the signal's parameters)
-Signal = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Exchange], Mapping[str, Any]], Seen]
+Signal = Callable[
+    [Mapping[str, Any], Mapping[str, Any], Mapping[str, Exchange], Mapping[str, Any]], Seen
+]
 SIGNALS: dict[str, Signal] = {}
 COMPLETE = ("end_turn", "stop_sequence", "tool_use")
 

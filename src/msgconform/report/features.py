@@ -27,10 +27,13 @@ MARKS = {
     "!": "declared by the profile but not supported (a FAIL)",
     "+": "supported though the profile does not declare it (information: the docs undersell it)",
 }
-CSS = "".join(
-    f".f-{name.replace(' ', '-')} {{ color: {fg}; background: {bg}; }}"
-    for name, (_, fg, bg) in CLASSES.items()
-) + " td.feature { text-align: center; font-weight: 600; font-family: monospace; }"
+CSS = (
+    "".join(
+        f".f-{name.replace(' ', '-')} {{ color: {fg}; background: {bg}; }}"
+        for name, (_, fg, bg) in CLASSES.items()
+    )
+    + " td.feature { text-align: center; font-weight: 600; font-family: monospace; }"
+)
 
 Link = Callable[[Run, str], str]
 
@@ -102,7 +105,14 @@ def html_cell(run: Run, cell: Cell, link: Link) -> str:
     attrs = f'class="feature {css}" data-class="{e(cell.klass)}" title="{e(cell.title)}"'
     if cell.case_id is None:
         return f"<td {attrs}>{e(cell.text)}</td>"
-    return f'<td {attrs}><a class="cell" href="{e(link(run, cell.case_id))}">{e(cell.text)}</a></td>'
+    return (
+        f'<td {attrs}><a class="cell" href="{e(link(run, cell.case_id))}">{e(cell.text)}</a></td>'
+    )
+
+
+def html_row(runs: list[Run], row: FeatureRow, link: Link) -> str:
+    cells = "".join(html_cell(run, c, link) for run, c in zip(runs, row.cells, strict=True))
+    return f"<tr><td>{e(row.key)}</td>{cells}</tr>"
 
 
 def features_html(runs: list[Run], names: list[str], link: Link) -> str:
@@ -110,10 +120,7 @@ def features_html(runs: list[Run], names: list[str], link: Link) -> str:
     if not has_features(runs):
         return ""
     head = "".join(f"<th>{e(n)}</th>" for n in names)
-    body = "".join(
-        f'<tr><td>{e(row.key)}</td>{"".join(html_cell(r, c, link) for r, c in zip(runs, row.cells, strict=True))}</tr>'
-        for row in feature_rows(runs)
-    )
+    body = "".join(html_row(runs, row, link) for row in feature_rows(runs))
     return (
         f"<style>{CSS}</style><h2>Feature map</h2>{legend_html()}"
         f'<table id="feature-map"><tr><th>feature</th>{head}</tr>{body}</table>'

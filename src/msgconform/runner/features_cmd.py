@@ -40,6 +40,9 @@ def register(sub: Any) -> None:
     cmd.add_argument("--out", help="reports directory (default: reports/)")
     cmd.add_argument("--record", metavar="CASSETTE", help="write the exchanges (redacted)")
     cmd.add_argument("--replay", metavar="CASSETTE", help="re-run the checks offline on one")
+    cmd.add_argument(
+        "--feature", action="append", default=[], help="only this feature ID (repeatable)"
+    )
     cmd.add_argument("--dry-run", action="store_true", help="print the plan and its cost")
     cmd.add_argument("-q", "--quiet", action="store_true")
     cmd.add_argument("--progress", action="store_true", help="one line per feature")
@@ -48,6 +51,8 @@ def register(sub: Any) -> None:
 
 def cmd_features(args: argparse.Namespace) -> int:
     profile = profiles.load(args.provider, overrides_of(args))
+    if args.feature:  # both modes of each named feature, and nothing outside the area
+        args.only = [f"{AREA}/*/{name}{tail}" for name in args.feature for tail in ("", "-stream")]
     if args.dry_run:
         return print_plan([args.provider], args)
     if not (args.against_mock or args.replay):

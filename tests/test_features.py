@@ -135,6 +135,8 @@ def test_signals_say_cannot_tell_rather_than_ignored_on_model_wording() -> None:
     assert SIGNALS["block_type"](cut, {}, {}, {"type": "thinking"})[0] is None
     ended = {"stop_reason": "end_turn", "usage": {"output_tokens": 1}}
     assert SIGNALS["max_tokens_cut"](ended, {"max_tokens": 1}, {}, {})[0] is None
+    at_end = {"stop_reason": "end_turn", "content": [{"type": "text", "text": "a b cherry"}]}
+    assert SIGNALS["stop_sequence"](at_end, {}, {}, {"sequence": "cherry"})[0] is None
     over = {"stop_reason": "end_turn", "usage": {"output_tokens": 9}}
     assert SIGNALS["max_tokens_cut"](over, {"max_tokens": 1}, {}, {})[0] is False
 

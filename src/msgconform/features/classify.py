@@ -46,7 +46,8 @@ def refused_or_broken(exchange: Exchange) -> Verdict | None:
     if 400 <= status < 500:
         envelope = error_of(exchange)
         if envelope is None:
-            return Verdict(BROKEN, f"status {status} without the error envelope: {short(exchange)}")
+            why = f"status {status} without the error envelope: {short(exchange)}"
+            return Verdict(BROKEN, why, label)
         return Verdict(REJECTED, f"{status} {envelope[0]}: {envelope[1]}", label)
     if status != 200:
         return Verdict(BROKEN, f"status {status}: {short(exchange)}", label)

@@ -63,7 +63,7 @@ def more_input_tokens(
     data = baseline.json() if baseline is not None and baseline.status == 200 else None
     base = usage_of(data, "input_tokens") if isinstance(data, dict) else None
     counted = usage_of(answer, "input_tokens")
-    if base is None or counted is None:
+    if not base or not counted:  # absent or zero: the counts say nothing either way
         return None, "no input_tokens to compare with the baseline request"
     if counted > base:
         return True, f"input_tokens {counted} > {base} without it"
@@ -74,11 +74,12 @@ def more_input_tokens(
 def max_tokens_cut(answer: Mapping[str, Any], request: Mapping[str, Any], *_: Any) -> Seen:
     limit = request.get("max_tokens")
     used = usage_of(answer, "output_tokens")
-    if isinstance(limit, int) and used is not None and used > limit:
-        return False, f"output_tokens {used} > max_tokens {limit}"
-    if answer.get("stop_reason") == "max_tokens":
+    stop = answer.get("stop_reason")
+    if stop == "max_tokens":  # a miscounted usage is the usage area's finding, not this one's
         return True, f"stop_reason max_tokens at max_tokens {limit}"
-    return None, f"the reply ended ({answer.get('stop_reason')}) within max_tokens"
+    if isinstance(limit, int) and used is not None and used > limit:
+        return False, f"output_tokens {used} > max_tokens {limit} and stop_reason {stop}"
+    return None, f"the reply ended ({stop}) within max_tokens"
 
 
 @signal("stop_sequence")
@@ -86,8 +87,11 @@ def stop_sequence(answer: Mapping[str, Any], request: Any, exchanges: Any, param
     wanted = str(params.get("sequence"))
     if answer.get("stop_reason") == "stop_sequence" and answer.get("stop_sequence") == wanted:
         return True, f"stop_reason stop_sequence, stop_sequence {wanted!r}"
-    if wanted in text_of(answer):
+    text = text_of(answer)
+    if wanted in text and text.split(wanted, 1)[1].strip():
         return False, f"the text goes on past {wanted!r} (stop_reason {answer.get('stop_reason')})"
+    if wanted in text:  # stopped at it, but says otherwise: STOP-005's finding, not "ignored"
+        return None, f"the text ends at {wanted!r} (stop_reason {answer.get('stop_reason')})"
     return None, f"the model did not produce {wanted!r}"
 
 

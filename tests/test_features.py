@@ -13,9 +13,11 @@ import pytest
 from msgconform.cli import main
 from msgconform.core import clauses
 from msgconform.core.cases import Case, load_all
+from msgconform.core.exchange import Chunk, Exchange
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.features.check import FEATURE_CLAUSES
+from msgconform.features.classify import refused_or_broken
 from msgconform.features.signals import SIGNALS
 from msgconform.mock.server import MockServer
 from msgconform.runner.engine import CaseResult, Engine
@@ -180,3 +182,21 @@ def test_a_declared_feature_that_breaks_fails_the_command(tmp_path: Path) -> Non
             "--out", str(tmp_path), "-q"]  # fmt: skip
     assert main(argv) == 1
     assert read_features(tmp_path, "mock")["features/REQ-001/top-k"]["class"] == "rejected"
+
+
+def test_a_key_echoed_in_an_error_is_scrubbed_before_it_is_cut_short() -> None:
+    key = "sk-echoed-" + "k" * 40
+    body = json.dumps({"type": "error", "error": {"type": "authentication_error",
+                       "message": "x" * 140 + f" bad key {key}"}})  # fmt: skip
+    exchange = Exchange("feature", "POST", "http://127.0.0.1/v1/messages",
+                        {"authorization": f"Bearer {key}"}, status=401,
+                        chunks=[Chunk(0.0, body.encode())])  # fmt: skip
+    verdict = refused_or_broken(exchange)
+    assert verdict is not None
+    assert verdict.klass == "rejected"
+    assert key[:12] not in verdict.why
+
+
+def test_the_anthropic_profile_passes_its_features_against_its_emulation(tmp_path: Path) -> None:
+    argv = ["features", "--provider", "anthropic", "--against-mock", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0

@@ -13,7 +13,8 @@ from typing import Any
 from msgconform.checks.base import CaseContext, ConformanceFailure
 from msgconform.checks.streaming import grammar_of
 from msgconform.core import clauses
-from msgconform.core.exchange import Exchange
+from msgconform.core.exchange import SECRET_HEADERS, Exchange
+from msgconform.core.redact import Redactor
 from msgconform.features.classes import BROKEN, IGNORED, REJECTED, SUPPORTED, Verdict
 from msgconform.features.signals import SIGNALS
 
@@ -58,13 +59,24 @@ def error_of(exchange: Exchange) -> tuple[str, str] | None:
     data = exchange.json()
     error = data.get("error") if isinstance(data, dict) and data.get("type") == "error" else None
     if isinstance(error, dict) and isinstance(error.get("type"), str):
-        return error["type"], str(error.get("message"))[:EXCERPT]
+        return error["type"], scrubbed(exchange, str(error.get("message")))[:EXCERPT]
     return None
 
 
 def short(exchange: Exchange) -> str:
-    text = exchange.body[:EXCERPT].decode("utf-8", errors="replace")
-    return json.dumps(text) + (" …" if len(exchange.body) > EXCERPT else "")
+    text = scrubbed(exchange, exchange.body.decode("utf-8", errors="replace"))
+    return json.dumps(text[:EXCERPT]) + (" …" if len(text) > EXCERPT else "")
+
+
+def scrubbed(exchange: Exchange, text: str) -> str:
+    """The key out of a server's words BEFORE they are cut short: the record's redaction cannot
+    find half a key."""
+    sent = [
+        value.split(" ", 1)[-1]
+        for name, value in exchange.request_headers.items()
+        if name.lower() in SECRET_HEADERS
+    ]
+    return Redactor(sent).text(text)
 
 
 def answer_of(

@@ -14,7 +14,8 @@ import pytest
 
 from msgconform.cli import main
 from msgconform.core.cases import load_all
-from msgconform.report.record import load_run
+from msgconform.report.features import feature_rows
+from msgconform.report.record import Run, load_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PROVIDERS = [("mock", []), ("baseten", ["--against-mock"]), ("cortecs", ["--against-mock"])]
@@ -135,3 +136,29 @@ def chromium(tmp_path: Path, url: str, *extra: str) -> str:
         [CHROMIUM, *flags, *extra, url], capture_output=True, text=True, timeout=120, check=True
     )
     return done.stdout
+
+
+def synthetic_case(feature: dict[str, object] | None, outcome: str = "PASS") -> dict[str, object]:
+    case: dict[str, object] = {"id": "features/REQ-001/top-k", "area": "features",
+                               "outcome": outcome, "reason": "budget spent"}  # fmt: skip
+    if feature is not None:
+        case["feature"] = {"id": "top-k", "mode": "json", "why": "w", "declared_why": "d",
+                           "information": False, **feature}  # fmt: skip
+    return case
+
+
+@pytest.mark.parametrize(
+    ("feature", "outcome", "text"),
+    [
+        ({"class": "broken", "declared": True}, "FAIL", "B!"),
+        ({"class": "ignored", "declared": True}, "FAIL", "I!"),
+        ({"class": "rejected", "declared": False}, "PASS", "R"),
+        ({"class": "supported", "declared": None, "information": True}, "PASS", "S+"),
+        (None, "ERROR", "N"),
+    ],
+)
+def test_a_cell_reads_without_colour(
+    feature: dict[str, object] | None, outcome: str, text: str
+) -> None:
+    (row,) = feature_rows([Run({"provider": "p"}, [synthetic_case(feature, outcome)], None)])
+    assert row.cells[0].text == text

@@ -21,7 +21,7 @@ def declared(
     endpoint: str = "messages",
 ) -> Declared:
     said = by_profile(profile, declared_by)
-    if said[0] is not True or not request or endpoint == "models":
+    if said[0] is False or not request or endpoint == "models":
         return said
     issues = contract.request_issues(request, endpoint=endpoint)
     if issues:
@@ -32,6 +32,8 @@ def declared(
 def by_profile(profile: Profile, declared_by: Any) -> Declared:
     if declared_by == "core":
         return True, "part of the Messages API the profile claims"
+    if declared_by == "upstream":  # in the contract, but no provider document mentions it
+        return None, "in the upstream contract; the profile does not say"
     if feature := declared_by.get("feature"):
         if profile.has(feature):
             return True, f"profile features.{feature}: true"

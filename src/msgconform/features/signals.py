@@ -147,5 +147,6 @@ def models_page(answer: Mapping[str, Any], *_: Any) -> Seen:
 @signal("header")
 def header(answer: Any, request: Any, exchanges: Mapping[str, Exchange], params: Any) -> Seen:
     name = str(params.get("name")).lower()
-    value = exchanges["feature"].response_headers.get(name)
+    headers = exchanges["feature"].response_headers
+    value = headers.get(name) or headers.get(f"x-{name}")  # the x- spelling is common too
     return (True, f"{name}: {value}") if value else (False, f"no {name} header")

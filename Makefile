@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate check bench mock compare node-sdk sdk-prev clean
+.PHONY: install conformance test lint fmt typecheck validate check bench bench-peer mock compare node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,16 @@ validate: $(STAMP)
 
 check: lint typecheck validate test
 
-bench: $(STAMP)
+bench: $(STAMP) bench-peer
 	$(BIN)/python -m msgconform.bench $(ARGS)
+
+## The third-party peer make bench measures beside the mock (aimock, pinned in bench/peer);
+## skipped quietly when Node.js is absent (the bench then says the peer was not measured).
+bench-peer:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -d bench/peer/node_modules/@copilotkit/aimock || \
+	  (cd bench/peer && npm ci --no-audit --no-fund --silent); \
+	else echo "bench-peer: npm not found, the peer will not be measured"; fi
 
 mock: $(STAMP)
 	$(BIN)/msgconform mock --provider $(PROVIDER) $(ARGS)

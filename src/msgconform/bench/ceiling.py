@@ -1,5 +1,5 @@
 """The ceiling: a minimal ASGI app on the mock's uvicorn stack that answers every request with a
-fixed body, or the same 12 events as the mock, one write per event as the mock writes them.
+fixed body, or the same 12 events as the mock, one ASGI send per event as the mock sends them.
 
 Raw ASGI rather than Starlette (not installed here): one layer less, so a slightly higher ceiling.
 Run as `python -m msgconform.bench.ceiling --port N --json FILE --sse FILE`.
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from msgconform.mock.server import uvicorn_config
 
 Message = MutableMapping[str, Any]
 
@@ -65,11 +67,9 @@ def main() -> None:
     parser.add_argument("--sse", required=True, help="file holding the fixed event stream")
     args = parser.parse_args()
     app = build(Path(args.json).read_bytes(), Path(args.sse).read_bytes())
-    # The mock's own uvicorn settings (mock/server.py), bound by uvicorn itself.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=args.port, log_level="critical", lifespan="off",
-        access_log=False, ws="none", backlog=2048,
-    )  # fmt: skip
+    # The mock's own server settings (mock/server.py: uvloop, corked writes), on our port.
+    config = uvicorn_config(app)
+    config.host, config.port = "127.0.0.1", args.port
     print(json.dumps({"ceiling": f"http://127.0.0.1:{args.port}"}), flush=True)
     uvicorn.Server(config).run()
 

@@ -1,141 +1,46 @@
 """Part 2: mock throughput under wrk (keep-alive, Lua POST body) at 1, 16 and 64 connections,
-against the fixed-body ceiling on the same uvicorn stack; the mock's memory; 200 concurrent streams.
+against the fixed-body ceiling on the same uvicorn stack and, at 16 connections, the third-party
+peer (aimock on Node.js, when it is installed); the mock's memory; 200 concurrent streams.
 
-The servers run as separate processes pinned to core 0 and wrk to core 1 (when there are two).
+Every cell runs the servers back to back (mock, ceiling, peer), so the noise of a shared machine
+hits them alike; the servers' CPU per request is recorded too, which that noise disturbs less.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from msgconform.bench.common import HEADERS, KEY, body, free_port, wait_port
+from msgconform.bench import peer
+from msgconform.bench.common import HEADERS, body, free_port
+from msgconform.bench.servers import (
+    KINDS,
+    LoadUnavailable,
+    Server,
+    capture,
+    ceiling_argv,
+    mock_argv,
+    request_files,
+    serving,
+    wrk,
+)
 from msgconform.bench.stats import Figure, Sample
-from msgconform.core.paths import ROOT
 
-LUA = ROOT / "bench" / "wrk" / "messages.lua"
+__all__ = ["LoadUnavailable", "measure"]
+
 CONNECTIONS = (1, 16, 64)
-KINDS = ("json", "stream")
+PEER_CONNECTIONS = 16
+WHO = ("mock", "ceiling", "peer")
 TARGET_SHARE = {"json": 0.5, "stream": 0.6}  # of the ceiling, at 16 connections
 CONCURRENT = 200
-
-
-class LoadUnavailable(Exception):
-    """wrk or a server is missing: the part is reported as not measured."""
-
-
-def pin(core: int) -> list[str]:
-    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
-        return ["taskset", "-c", str(core)]
-    return []
-
-
-@dataclass
-class Server:
-    name: str
-    url: str
-    proc: subprocess.Popen[bytes]
-
-    def rss_mb(self, field: str = "VmRSS") -> float | None:
-        try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith(field + ":"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return None
-
-
-@contextmanager
-def serving(name: str, argv: list[str], port: int) -> Iterator[Server]:
-    proc = subprocess.Popen(pin(0) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        if not wait_port(port, 60):
-            proc.kill()
-            err = (proc.communicate()[1] or b"").decode(errors="replace").strip().splitlines()
-            raise LoadUnavailable(f"{name} did not start: {(err or ['no output'])[-1][:200]}")
-        yield Server(name, f"http://127.0.0.1:{port}", proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def mock_argv(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "msgconform",
-        "mock",
-        "--provider",
-        "mock",
-        "--port",
-        str(port),
-        "--key",
-        KEY,
-    ]
-
-
-def ceiling_argv(port: int, json_file: Path, sse_file: Path) -> list[str]:
-    argv = [sys.executable, "-m", "msgconform.bench.ceiling", "--port", str(port)]
-    return [*argv, "--json", str(json_file), "--sse", str(sse_file)]
-
-
-def capture(url: str, tmp: Path) -> tuple[Path, Path, int]:
-    """The mock's own answers to the bench request, for the ceiling to replay verbatim."""
-    files = {}
-    with httpx.Client(base_url=url, timeout=30) as client:
-        for kind in KINDS:
-            answer = client.post("/v1/messages", content=body(kind == "stream"), headers=HEADERS)
-            if answer.status_code != 200:
-                raise LoadUnavailable(
-                    f"the mock answered {answer.status_code} to the bench request"
-                )
-            files[kind] = tmp / f"fixed.{kind}"
-            files[kind].write_bytes(answer.content)
-    events = files["stream"].read_bytes().count(b"\n\n")
-    return files["json"], files["stream"], events
-
-
-def request_files(tmp: Path) -> dict[str, Path]:
-    files = {kind: tmp / f"request.{kind}.json" for kind in KINDS}
-    for kind, path in files.items():
-        path.write_bytes(body(kind == "stream"))
-    return files
-
-
-def wrk(url: str, body_file: Path, connections: int, seconds: int) -> dict[str, Any]:
-    argv = [*pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    argv += ["-s", str(LUA), url + "/v1/messages"]
-    env = {**os.environ, "BENCH_BODY_FILE": str(body_file), "BENCH_KEY": KEY}
-    done = subprocess.run(
-        argv, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH "):
-            result: dict[str, Any] = json.loads(line[6:])
-            result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
-            result["errors"] = sum(
-                result[k] for k in ("connect", "read", "write", "status", "timeout")
-            )
-            return result
-    raise LoadUnavailable(f"wrk gave no result: {(done.stderr or done.stdout).strip()[:200]}")
+WARMUP_S = 2
 
 
 async def concurrent_streams(url: str, count: int) -> tuple[int, list[str]]:
@@ -160,70 +65,105 @@ async def concurrent_streams(url: str, count: int) -> tuple[int, list[str]]:
     return len(problems), problems[:3]
 
 
+def _samples() -> dict[str, Sample]:
+    return {who: Sample() for who in WHO}
+
+
 @dataclass
 class Point:
-    """One (kind, connections) cell: rates and latencies of the mock and the ceiling."""
+    """One (kind, connections) cell: rate, latencies and CPU per request of each server."""
 
     kind: str
     connections: int
-    mock: Sample
-    ceiling: Sample
-    mock_p50: Sample
-    mock_p99: Sample
-    ceiling_p50: Sample
-    ceiling_p99: Sample
+    rate: dict[str, Sample] = field(default_factory=_samples)
+    p50: dict[str, Sample] = field(default_factory=_samples)
+    p99: dict[str, Sample] = field(default_factory=_samples)
+    cpu: dict[str, Sample] = field(default_factory=_samples)
     errors: int = 0
 
 
-def new_point(kind: str, connections: int) -> Point:
-    return Point(kind, connections, Sample(), Sample(), Sample(), Sample(), Sample(), Sample())
-
-
 def record(point: Point, who: str, result: dict[str, Any]) -> None:
-    getattr(point, who).values.append(result["rate"])
-    getattr(point, f"{who}_p50").values.append(result["p50_us"] / 1000)
-    getattr(point, f"{who}_p99").values.append(result["p99_us"] / 1000)
+    point.rate[who].values.append(result["rate"])
+    point.p50[who].values.append(result["p50_us"] / 1000)
+    point.p99[who].values.append(result["p99_us"] / 1000)
+    if "cpu_us" in result:
+        point.cpu[who].values.append(result["cpu_us"])
     if who == "mock":
         point.errors += result["errors"]
+
+
+@dataclass
+class PeerRun:
+    """The peer as it ran: its server, the events of its stream, its chunk size; or why not."""
+
+    server: Server | None
+    events: int = 0
+    chunk: int = 0
+    version: str = ""
+    reason: str = ""
+
+
+def start_peer(stack: ExitStack, json_answer: bytes, events: int, tmp: Path) -> PeerRun:
+    reason = peer.missing()
+    if reason:
+        return PeerRun(None, reason=reason)
+    text = peer.reply_text(json_answer)
+    chunk = peer.chunk_size(text, events)
+    port = free_port()
+    argv = peer.argv(port, peer.write_fixture(tmp / "peer", text), chunk)
+    try:
+        server = stack.enter_context(serving(peer.NAME, argv, port))
+    except LoadUnavailable as exc:
+        return PeerRun(None, reason=str(exc))
+    return PeerRun(server, peer.stream_events(server.url), chunk, peer.version())
 
 
 def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
     if not shutil.which("wrk"):
         raise LoadUnavailable("wrk is not installed (Debian: apt-get install -y wrk)")
     seconds = 1 if quick else 3
-    with tempfile.TemporaryDirectory(prefix="msgconform-bench-") as name:
+    with tempfile.TemporaryDirectory(prefix="msgconform-bench-") as name, ExitStack() as stack:
         tmp = Path(name)
         mock_port, ceiling_port = free_port(), free_port()
-        with serving("mock", mock_argv(mock_port), mock_port) as mock:
-            json_file, sse_file, events = capture(mock.url, tmp)
-            argv = ceiling_argv(ceiling_port, json_file, sse_file)
-            requests = request_files(tmp)
-            with serving("ceiling", argv, ceiling_port) as ceiling:
-                idle_mb = mock.rss_mb()
-                points = sweep(mock, ceiling, requests, repeat, seconds, log)
-                loaded_mb, peak_mb = mock.rss_mb(), mock.rss_mb("VmHWM")
-                stream_errors = Sample()
-                details: list[str] = []
-                for _ in range(repeat):
-                    errors, details = asyncio.run(concurrent_streams(mock.url, CONCURRENT))
-                    stream_errors.values.append(errors)
-                log(f"{CONCURRENT} concurrent streams: {stream_errors.values} errors {details}")
+        mock = stack.enter_context(serving("mock", mock_argv(mock_port), mock_port))
+        json_file, sse_file, events = capture(mock.url, tmp)
+        argv = ceiling_argv(ceiling_port, json_file, sse_file)
+        ceiling = stack.enter_context(serving("ceiling", argv, ceiling_port))
+        run = start_peer(stack, json_file.read_bytes(), events, tmp)
+        log(f"peer: {run.reason or f'{peer.NAME} {run.version}, {run.events} events a stream'}")
+        servers = {"mock": mock, "ceiling": ceiling}
+        if run.server is not None:
+            servers["peer"] = run.server
+        idle_mb = mock.rss_mb()
+        points = sweep(servers, request_files(tmp), repeat, seconds, log)
+        loaded_mb, peak_mb = mock.rss_mb(), mock.rss_mb("VmHWM")
+        stream_errors = Sample()
+        details: list[str] = []
+        for _ in range(repeat):
+            errors, details = asyncio.run(concurrent_streams(mock.url, CONCURRENT))
+            stream_errors.values.append(errors)
+        log(f"{CONCURRENT} concurrent streams: {stream_errors.values} errors {details}")
     memory = {"idle_mb": idle_mb, "after_load_mb": loaded_mb, "peak_mb": peak_mb}
-    return figures(points, events, memory, stream_errors, details)
+    out = figures(points, events, memory, stream_errors, details)
+    return out + peer_figures(points, events, run)
 
 
 def sweep(
-    mock: Server, ceiling: Server, files: dict[str, Path], repeat: int, seconds: int, log: Any
+    servers: dict[str, Server], files: dict[str, Path], repeat: int, seconds: int, log: Any
 ) -> list[Point]:
-    points = [new_point(kind, n) for kind in KINDS for n in CONNECTIONS]
+    points = [Point(kind, n) for kind in KINDS for n in CONNECTIONS]
+    for server in servers.values():  # Node's JIT and Python's caches warm before anything counts
+        for kind in KINDS:
+            wrk(server, files[kind], PEER_CONNECTIONS, WARMUP_S)
     for rep in range(repeat):
-        for point in points:  # mock and ceiling back to back, so noise hits both alike
-            for who, server in (("mock", mock), ("ceiling", ceiling)):
-                record(point, who, wrk(server.url, files[point.kind], point.connections, seconds))
-            log(
-                f"load {rep + 1}/{repeat} {point.kind} c={point.connections}: "
-                f"mock {point.mock.values[-1]:.0f}/s, ceiling {point.ceiling.values[-1]:.0f}/s"
-            )
+        for point in points:  # back to back, so noise hits every server alike
+            said = []
+            for who, server in servers.items():
+                if who == "peer" and point.connections != PEER_CONNECTIONS:
+                    continue
+                record(point, who, wrk(server, files[point.kind], point.connections, seconds))
+                said.append(f"{who} {point.rate[who].values[-1]:.0f}/s")
+            log(f"load {rep + 1}/{repeat} {point.kind} c={point.connections}: {', '.join(said)}")
     return points
 
 
@@ -244,22 +184,65 @@ def figures(
 def point_figure(p: Point, events: int) -> Figure:
     unit = "req/s" if p.kind == "json" else f"streams/s ({events} events)"
     note = (
-        f"p50 {p.mock_p50.median:.1f} ms (ceiling {p.ceiling_p50.median:.1f}), "
-        f"p99 {p.mock_p99.median:.1f} ms (ceiling {p.ceiling_p99.median:.1f}); {p.errors} errors"
+        f"p50 {p.p50['mock'].median:.1f} ms (ceiling {p.p50['ceiling'].median:.1f}), "
+        f"p99 {p.p99['mock'].median:.1f} ms (ceiling {p.p99['ceiling'].median:.1f}); "
+        f"CPU {p.cpu['mock'].median:.0f} µs a request (ceiling {p.cpu['ceiling'].median:.0f}); "
+        f"{p.errors} errors"
     )
-    figure = Figure("mock-load", f"mock {p.kind} c={p.connections}", unit, p.mock, note=note)
-    figure.baseline_name, figure.baseline = f"fixed-body ceiling {p.kind}", p.ceiling
+    figure = Figure(
+        "mock-load", f"mock {p.kind} c={p.connections}", unit, p.rate["mock"], note=note
+    )
+    figure.baseline_name, figure.baseline = f"fixed-body ceiling {p.kind}", p.rate["ceiling"]
     figure.ratio_kind = "value/baseline"
     figure.extra = {
-        "mock_p50_ms": p.mock_p50.as_dict(),
-        "mock_p99_ms": p.mock_p99.as_dict(),
-        "ceiling_p50_ms": p.ceiling_p50.as_dict(),
-        "ceiling_p99_ms": p.ceiling_p99.as_dict(),
-        "mock_errors": p.errors,
+        f"{who}_{what}": getattr(p, what)[who].as_dict()
+        for who in WHO
+        for what in ("p50", "p99", "cpu")
+        if getattr(p, what)[who].values
     }
+    figure.extra["mock_errors"] = p.errors
     if p.connections == 16:
         share, errors = TARGET_SHARE[p.kind], p.errors
         figure.judge(
             lambda f: (f.ratio or 0) >= share and errors == 0, f">= {share:.0%} of ceiling"
         )
     return figure
+
+
+def peer_figures(points: list[Point], events: int, run: PeerRun) -> list[Figure]:
+    """Ours against the peer at 16 connections: rates (ratio ours/theirs, target 1.0), events/s,
+    and CPU per request (ratio ours/theirs, lower is better)."""
+    name = peer.NAME
+    if run.server is None:
+        return [Figure("mock-load", f"mock vs {name}: not measured", "", Sample(), note=run.reason)]
+    at = {p.kind: p for p in points if p.connections == PEER_CONNECTIONS}
+    about = {"package": peer.PACKAGE, "version": run.version, "chunk_size": run.chunk}
+    equal = "equal" if run.events == events else "UNEQUAL"
+    note = (
+        f"{peer.PACKAGE} {run.version} on Node.js replays a fixture and checks nothing; the mock "
+        f"validates every request; {equal} events a stream: mock {events}, {name} {run.events}"
+    )
+    out = []
+    for kind in KINDS:
+        p = at[kind]
+        unit = "req/s" if kind == "json" else f"streams/s ({events} vs {run.events} events)"
+        rate = Figure(
+            "mock-load", f"mock vs {name} {kind} c=16", unit, p.rate["mock"], f"{name} {kind}",
+            p.rate["peer"], "value/baseline", note=note, extra={**about, "events": run.events},
+        )  # fmt: skip
+        out.append(rate.judge(lambda f: (f.ratio or 0) >= 1.0, f">= 1.0x {name}"))
+        cpu = Figure(
+            "mock-load", f"server CPU a {kind} request c=16", "µs", p.cpu["mock"],
+            f"{name} {kind}", p.cpu["peer"], "value/baseline",
+            note="user+system CPU of the server process over the wrk run, per request",
+        )  # fmt: skip
+        out.append(cpu.judge(lambda f: (f.ratio or 99) <= 1.0, f"<= 1.0x {name}'s"))
+    streams = at["stream"]
+    ours = Sample([r * events for r in streams.rate["mock"].values])
+    theirs = Sample([r * run.events for r in streams.rate["peer"].values])
+    flow = Figure(
+        "mock-load", f"mock vs {name} events c=16", "events/s", ours, f"{name} events", theirs,
+        "value/baseline", note=note,
+    )  # fmt: skip
+    out.append(flow.judge(lambda f: (f.ratio or 0) >= 1.0, f">= 1.0x {name}"))
+    return out

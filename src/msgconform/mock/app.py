@@ -12,7 +12,7 @@ from typing import Any
 from msgconform.core.profiles import Profile
 from msgconform.mock import faults, scenarios
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
-from msgconform.mock.hooks import Ctx, ErrorOut, Fault
+from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 from msgconform.mock.httpio import (
     MAX_BODY,
     SCHEME_LABELS,
@@ -20,8 +20,10 @@ from msgconform.mock.httpio import (
     drain,
     model_info,
     models_page,
+    parse_json,
     read_capped,
 )
+from msgconform.mock.memo import Encoded, Memo
 from msgconform.mock.reply import JSON_TYPE, SSE_TYPE, Reply, ResetStream, error
 from msgconform.mock.validate import contract_validator, request_issues
 from msgconform.mock.wire import (
@@ -60,6 +62,7 @@ class MockApp:
         self.flips = itertools.count()
         self.prefix = secrets.token_hex(4)
         self.scenarios = scenarios.Counter()
+        self.memo = Memo()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -115,11 +118,12 @@ class MockApp:
         if path.startswith("/v1/models"):
             await self.models(ctx, fault, path, query, reply)
             return
-        body = await self.read_json(ctx, receive, reply, fault)
-        if body is _SENT:
+        read = await self.read_json(ctx, receive, reply, fault)
+        if read is None:
             return
+        raw, body = read
         if path == "/v1/messages":
-            await self.messages(ctx, fault, body, reply)
+            await self.messages(ctx, fault, body, reply, raw)
         else:
             await self.count_tokens(ctx, fault, body, reply)
 
@@ -170,10 +174,9 @@ class MockApp:
             fault.has("reject_new_version") and value == NEW_VERSION
         )
         if known or not self.version_enforced:
-            ctx.headers = {
-                **ctx.headers,
-                "anthropic-version": value if known and value else self.profile.anthropic_version,
-            }
+            chosen = value if known and value else self.profile.anthropic_version
+            if chosen != value:
+                ctx.headers = {**ctx.headers, "anthropic-version": chosen}
             return None
         if value is None:
             if fault.has("missing_version_accepted"):
@@ -183,20 +186,17 @@ class MockApp:
         listed = ", ".join(self.profile.versions)
         return error(400, f"anthropic-version: unsupported version {value!r}; use one of {listed}")
 
-    async def read_json(self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault) -> Any:
-        too_big = error(
-            400 if fault.has("no_413") else 413, f"request body exceeds {MAX_BODY} bytes"
-        )
+    async def read_json(
+        self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault
+    ) -> tuple[bytes, Any] | None:
+        """The body's bytes and its JSON value, or None once an error has been answered."""
         length = ctx.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
-            await reply.error(too_big)
-            await drain(receive)
-            return _SENT
-        data = await read_capped(receive)
+        data = None if length.isdigit() and int(length) > MAX_BODY else await read_capped(receive)
         if data is None:
-            await reply.error(too_big)
+            status = 400 if fault.has("no_413") else 413
+            await reply.error(error(status, f"request body exceeds {MAX_BODY} bytes"))
             await drain(receive)
-            return _SENT
+            return None
         content_type = ctx.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             await reply.error(
@@ -204,12 +204,12 @@ class MockApp:
                     400, f"content-type: must be application/json, got {content_type or 'none'!r}"
                 )
             )
-            return _SENT
+            return None
         try:
-            return json.loads(data)
+            return data, parse_json(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             await reply.error(error(400, f"(body): invalid JSON: {exc}"))
-            return _SENT
+            return None
 
     def issues_error(self, ctx: Ctx, fault: Fault, body: Any, endpoint: str) -> ErrorOut | None:
         version = ctx.headers["anthropic-version"]
@@ -229,7 +229,9 @@ class MockApp:
         )
         return error(status, str(issues[0]))
 
-    async def messages(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
+    async def messages(
+        self, ctx: Ctx, fault: Fault, body: Any, reply: Reply, raw: bytes = b""
+    ) -> None:
         if fault.request is not None:
             body = fault.request(body, ctx)
         ctx.body = body
@@ -243,6 +245,11 @@ class MockApp:
         if scenario.name == "stream_error" and not ctx.stream:
             await reply.error(error(500, "Internal server error"))
             return
+        # A clean request's answer is a function of its bytes alone: sent again from the memo.
+        clean = fault is NO_FAULT and scenario is scenarios.NONE and raw
+        if clean and (known := self.memo.get(raw)) is not None:
+            await self.send_encoded(known, reply)
+            return
         text = scenarios.long_text(scenario)
         seed = digest(body)
         made = build_reply(body, thinking=self.profile.has("thinking"), text=text, seed=seed)
@@ -253,10 +260,22 @@ class MockApp:
         as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (
             not ctx.stream and fault.has("json_answered_sse")
         )
-        if as_sse:
+        if clean:
+            encoded = self.memo.put(
+                raw, self.encode_frames(fault, message, ctx) if as_sse else dumps(message)
+            )
+            await self.send_encoded(encoded, reply)
+        elif as_sse:
             await self.stream(ctx, fault, message, reply, scenario)
         else:
             await self.json_message(ctx, fault, message, reply)
+
+    async def send_encoded(self, encoded: Encoded, reply: Reply) -> None:
+        if isinstance(encoded, bytes):
+            await reply.whole(200, JSON_TYPE, encoded)
+            return
+        await reply.start(200, SSE_TYPE, SSE_HEADERS)
+        await reply.frames(encoded)
 
     async def json_message(
         self, ctx: Ctx, fault: Fault, message: dict[str, Any], reply: Reply
@@ -271,14 +290,7 @@ class MockApp:
         )
         await reply.whole(200, content_type, data)
 
-    async def stream(
-        self,
-        ctx: Ctx,
-        fault: Fault,
-        message: dict[str, Any],
-        reply: Reply,
-        scenario: scenarios.Scenario,
-    ) -> None:
+    def encode_frames(self, fault: Fault, message: dict[str, Any], ctx: Ctx) -> list[bytes]:
         events = stream_events(message)
         if fault.events is not None:
             events = fault.events(events, ctx)
@@ -290,6 +302,17 @@ class MockApp:
             ]
         if self.done:
             frames.append(DONE_FRAME)
+        return frames
+
+    async def stream(
+        self,
+        ctx: Ctx,
+        fault: Fault,
+        message: dict[str, Any],
+        reply: Reply,
+        scenario: scenarios.Scenario,
+    ) -> None:
+        frames = self.encode_frames(fault, message, ctx)
         if scenario is scenarios.NONE and fault.steps is None:
             await reply.start(200, SSE_TYPE, SSE_HEADERS)
             await reply.frames(frames)
@@ -336,9 +359,6 @@ class MockApp:
             await reply.whole(200, JSON_TYPE, dumps({"object": "list", "data": data}))
             return
         await reply.whole(200, JSON_TYPE, dumps(models_page(infos, query)))
-
-
-_SENT = object()
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

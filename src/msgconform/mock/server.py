@@ -6,13 +6,25 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
 from msgconform.core.profiles import Profile
 from msgconform.mock.app import build_app
+from msgconform.mock.cork import CorkedHttpToolsProtocol
 
 START_TIMEOUT_S = 10.0
+
+
+def uvicorn_config(app: Any, log_level: str = "critical") -> uvicorn.Config:
+    """The mock's server settings, shared with the bench's fixed-body ceiling. uvloop where it is
+    installed (loop="auto"), httptools with corked writes; no proxy-headers middleware (the mock
+    never reads the client address) and no access log: each is a layer on every request."""
+    return uvicorn.Config(
+        app, log_level=log_level, lifespan="off", timeout_graceful_shutdown=1, access_log=False,
+        ws="none", backlog=2048, http=CorkedHttpToolsProtocol, proxy_headers=False, loop="auto",
+    )  # fmt: skip
 
 
 class _Server(uvicorn.Server):
@@ -52,11 +64,7 @@ class MockServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, log_level=self.log_level, lifespan="off", timeout_graceful_shutdown=1,
-            access_log=False, ws="none", backlog=2048,
-        )  # fmt: skip
-        self._server, self._sock = _Server(config), sock
+        self._server, self._sock = _Server(uvicorn_config(self.app, self.log_level)), sock
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="msgconform-mock", daemon=True
         )

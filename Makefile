@@ -21,7 +21,7 @@ conformance: $(STAMP)
 	$(BIN)/msgconform run --provider $(PROVIDER) $(ARGS)
 
 ## The project's own tests.
-test: $(STAMP) node-sdk sdk-prev
+test: $(STAMP) node-sdk sdk-prev bench-peer
 	$(BIN)/python -m pytest tests $(ARGS)
 
 lint: $(STAMP)

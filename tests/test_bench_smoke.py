@@ -1,16 +1,23 @@
-"""`make bench` keeps working: one cheap part runs and writes a valid report (nothing is timed)."""
+"""`make bench` keeps working: one cheap part runs and writes a valid report, and the peer it
+measures streams as many events as the mock (nothing is timed)."""
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
-from msgconform.bench import streamval
+from msgconform.bench import peer, streamval
 from msgconform.bench.__main__ import main
+from msgconform.bench.common import HEADERS, KEY, body, free_port
+from msgconform.bench.servers import serving
+from msgconform.core.profiles import load as load_profile
+from msgconform.mock.server import MockServer
 
 
 def test_quick_stream_validation_writes_valid_json(tmp_path: Path) -> None:
@@ -40,3 +47,26 @@ def test_unknown_part_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "unknown part 'nope'" in err[0]
+
+
+def test_peer_chunk_size_gives_the_mock_event_count() -> None:
+    text = "This is the msgconform reference mock speaking. It answers every request with the same"
+    for events in (8, 12, 23):
+        chunk = peer.chunk_size(text, events)
+        assert math.ceil(len(text) / chunk) + peer.FRAME_EVENTS == events
+
+
+@pytest.mark.skipif(peer.missing() is not None, reason=str(peer.missing()))
+def test_peer_streams_as_many_events_as_the_mock(tmp_path: Path) -> None:
+    """The stream benchmark compares equal event counts: the peer, fed the mock's own reply text
+    at the computed chunk size, streams exactly as many events as the mock does."""
+    with MockServer(load_profile("mock"), KEY) as mock:
+        answer = httpx.post(mock.url + "/v1/messages", content=body(False), headers=HEADERS)
+        events = peer.stream_events(mock.url)
+    text = peer.reply_text(answer.content)
+    port = free_port()
+    argv = peer.argv(port, peer.write_fixture(tmp_path, text), peer.chunk_size(text, events))
+    with serving(peer.NAME, argv, port) as server:
+        assert peer.stream_events(server.url) == events == 12
+        said = httpx.post(server.url + "/v1/messages", content=body(False), headers=HEADERS)
+        assert peer.reply_text(said.content) == text

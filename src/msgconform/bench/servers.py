@@ -75,6 +75,8 @@ def serving(name: str, argv: list[str], port: int) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def mock_argv(port: int) -> list[str]:

@@ -226,9 +226,11 @@ def peer_figures(points: list[Point], events: int, run: PeerRun) -> list[Figure]
     for kind in KINDS:
         p = at[kind]
         unit = "req/s" if kind == "json" else f"streams/s ({events} vs {run.events} events)"
+        paired = paired_ratios(p.rate["mock"], p.rate["peer"])
+        extra = {**about, "events": run.events, "paired_ratio": paired.as_dict()}
         rate = Figure(
             "mock-load", f"mock vs {name} {kind} c=16", unit, p.rate["mock"], f"{name} {kind}",
-            p.rate["peer"], "value/baseline", note=note, extra={**about, "events": run.events},
+            p.rate["peer"], "value/baseline", note=f"{note}; {spread_of(paired)}", extra=extra,
         )  # fmt: skip
         out.append(rate.judge(lambda f: (f.ratio or 0) >= 1.0, f">= 1.0x {name}"))
         cpu = Figure(
@@ -240,9 +242,23 @@ def peer_figures(points: list[Point], events: int, run: PeerRun) -> list[Figure]
     streams = at["stream"]
     ours = Sample([r * events for r in streams.rate["mock"].values])
     theirs = Sample([r * run.events for r in streams.rate["peer"].values])
+    paired = paired_ratios(ours, theirs)
     flow = Figure(
         "mock-load", f"mock vs {name} events c=16", "events/s", ours, f"{name} events", theirs,
-        "value/baseline", note=note,
+        "value/baseline", note=f"{note}; {spread_of(paired)}",
+        extra={"paired_ratio": paired.as_dict()},
     )  # fmt: skip
     out.append(flow.judge(lambda f: (f.ratio or 0) >= 1.0, f">= 1.0x {name}"))
     return out
+
+
+def paired_ratios(ours: Sample, theirs: Sample) -> Sample:
+    """Ours over theirs run by run: each pair ran back to back, under about the same noise."""
+    return Sample([a / b for a, b in zip(ours.values, theirs.values, strict=False) if b])
+
+
+def spread_of(paired: Sample) -> str:
+    if not paired.values:
+        return "no paired runs"
+    low, high = min(paired.values), max(paired.values)
+    return f"run-by-run ratio median {paired.median:.2f} [{low:.2f}..{high:.2f}]"

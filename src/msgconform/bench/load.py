@@ -233,10 +233,13 @@ def peer_figures(points: list[Point], events: int, run: PeerRun) -> list[Figure]
             p.rate["peer"], "value/baseline", note=f"{note}; {spread_of(paired)}", extra=extra,
         )  # fmt: skip
         out.append(rate.judge(lambda f: (f.ratio or 0) >= 1.0, f">= 1.0x {name}"))
+        shares = {who: core_share(p.rate[who], p.cpu[who]) for who in ("mock", "peer")}
         cpu = Figure(
             "mock-load", f"server CPU a {kind} request c=16", "µs", p.cpu["mock"],
             f"{name} {kind}", p.cpu["peer"], "value/baseline",
-            note="user+system CPU of the server process over the wrk run, per request",
+            note="user+system CPU of the server process over the wrk run, per request; share "
+            f"of a core it got: mock {shares['mock']:.0%}, {name} {shares['peer']:.0%}",
+            extra={"core_share": shares},
         )  # fmt: skip
         out.append(cpu.judge(lambda f: (f.ratio or 99) <= 1.0, f"<= 1.0x {name}'s"))
     streams = at["stream"]
@@ -262,3 +265,10 @@ def spread_of(paired: Sample) -> str:
         return "no paired runs"
     low, high = min(paired.values), max(paired.values)
     return f"run-by-run ratio median {paired.median:.2f} [{low:.2f}..{high:.2f}]"
+
+
+def core_share(rate: Sample, cpu_us: Sample) -> float:
+    """The median share of one core the server used while loaded: requests/s x CPU s a request.
+    Where it is below 1, other work on the machine held the rest."""
+    shares = Sample([r * c / 1e6 for r, c in zip(rate.values, cpu_us.values, strict=False)])
+    return round(shares.median, 3) if shares.values else float("nan")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from tests.conftest import MOCK_KEY
 
+from msgconform.mock import memo
 from msgconform.mock.app import build_app
 from msgconform.mock.httpio import parse_json
 from msgconform.mock.server import MockServer
@@ -77,7 +78,7 @@ def test_memo_answers_as_generation_does(mock_server: MockServer, stream: bool) 
             client.post("/v1/messages", content=payload, headers=HEADERS) for _ in range(2)
         )
     assert first.status_code == second.status_code == 200, first.text
-    assert payload in mock_server.app.memo.entries
+    assert mock_server.app.memo.get(payload) is not None
     assert first.content == second.content
     assert first.headers["content-type"] == second.headers["content-type"]
     direct = _generate(fresh, payload)
@@ -143,3 +144,29 @@ def test_parse_json_fails_as_the_stdlib(data: bytes) -> None:
     with pytest.raises(type(expected.value)) as got:
         parse_json(data)
     assert str(got.value) == str(expected.value)
+
+
+def test_memo_never_answers_a_request_with_a_control_header(mock_server: MockServer) -> None:
+    payload = json.dumps({**REQUEST, "max_tokens": 40}).encode()
+    scenario = {**HEADERS, "x-msgconform-scenario": "long_stream:30"}
+    with httpx.Client(base_url=mock_server.url, timeout=10) as client:
+        clean = client.post("/v1/messages", content=payload, headers=HEADERS)
+        long = client.post("/v1/messages", content=payload, headers=scenario)
+    assert clean.json()["content"][0]["text"] != long.json()["content"][0]["text"]
+    assert memo.controlled(scenario)
+    assert not memo.controlled(HEADERS)
+
+
+def test_memo_is_bounded() -> None:
+    kept = memo.Memo()
+    answer = b"x" * 1000
+    for i in range(memo.MAX_ENTRIES + 10):
+        kept.put(str(i).encode(), answer)
+    assert len(kept.entries) == memo.MAX_ENTRIES
+    assert kept.get(b"0") is None
+    assert kept.get(str(memo.MAX_ENTRIES + 9).encode()) == answer
+    big = b"y" * (memo.MAX_ANSWER_BYTES + 1)
+    assert kept.put(b"big", big) is big
+    assert kept.get(b"big") is None
+    assert kept.total == sum(cost for _, cost in kept.entries.values())
+    assert kept.total <= memo.MAX_TOTAL_BYTES

@@ -23,7 +23,7 @@ from msgconform.mock.httpio import (
     parse_json,
     read_capped,
 )
-from msgconform.mock.memo import Encoded, Memo
+from msgconform.mock.memo import Encoded, Memo, controlled
 from msgconform.mock.reply import JSON_TYPE, SSE_TYPE, Reply, ResetStream, error
 from msgconform.mock.validate import contract_validator, request_issues
 from msgconform.mock.wire import (
@@ -246,7 +246,7 @@ class MockApp:
             await reply.error(error(500, "Internal server error"))
             return
         # A clean request's answer is a function of its bytes alone: sent again from the memo.
-        clean = fault is NO_FAULT and scenario is scenarios.NONE and raw
+        clean = fault is NO_FAULT and bool(raw) and not controlled(ctx.headers)
         if clean and (known := self.memo.get(raw)) is not None:
             await self.send_encoded(known, reply)
             return

@@ -26,12 +26,12 @@ test: $(STAMP) node-sdk sdk-prev
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests suites conftest.py
-	$(BIN)/ruff format --check src tests suites conftest.py
+	$(BIN)/ruff check src tests suites examples
+	$(BIN)/ruff format --check src tests suites examples
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests suites conftest.py
-	$(BIN)/ruff check --fix src tests suites conftest.py
+	$(BIN)/ruff format src tests suites examples
+	$(BIN)/ruff check --fix src tests suites examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

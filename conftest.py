@@ -1,2 +1,0 @@
-# Thin on purpose: the suite lives in the pytest plugin, src/msgconform/runner/plugin.py.
-pytest_plugins = ["msgconform.runner.plugin"]

@@ -20,6 +20,9 @@ from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
 from msgconform.runner.run import RunContext
 
+# The msgconform_mock fixture for client libraries' own tests (inert until a test asks for it).
+pytest_plugins = ["msgconform.runner.fixture"]
+
 RUN_KEY = pytest.StashKey[RunContext]()
 # logfinish gets no config; the run in progress is kept here (one per pytest session).
 _ACTIVE: list[RunContext] = []

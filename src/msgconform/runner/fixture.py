@@ -1,0 +1,114 @@
+"""`msgconform_mock`: the real mock for a client library's own tests, shipped with the package.
+
+    def test_create(msgconform_mock):
+        client = anthropic.Anthropic(base_url=msgconform_mock.url, api_key=msgconform_mock.key)
+        client.messages.create(model="mock-sonnet", max_tokens=16, messages=[...])
+        msgconform_mock.assert_requests_valid()
+
+The mock starts once per test session on a free loopback port, emulating the profile named by
+the ini option `msgconform_mock_provider` (default: mock; a profile name or a profile.yaml path,
+e.g. `-o msgconform_mock_provider=baseten`). Each test sees only its own requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from msgconform.core import profiles
+from msgconform.core.errors import ConfigError
+from msgconform.core.profiles import Profile
+from msgconform.mock import scenarios
+from msgconform.mock.faults import FAULTS
+from msgconform.mock.recorder import Judge, Recorder, SentRequest
+from msgconform.mock.server import MockServer
+
+INI_PROVIDER = "msgconform_mock_provider"
+FAULT_HEADER = "x-msgconform-fault"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(INI_PROVIDER, "profile the msgconform_mock fixture emulates", default="mock")
+
+
+class MockHandle:
+    """What a test gets: where the mock is, its key, switches, and what the client sent."""
+
+    def __init__(self, server: MockServer, recorder: Recorder, profile: Profile, key: str) -> None:
+        self.url, self.key, self.profile = server.url, key, profile
+        self._recorder, self._judge = recorder, Judge(profile)
+        self._first = len(recorder.sent)
+
+    @property
+    def requests(self) -> list[SentRequest]:
+        """Requests of this test, in order: method, path, query, headers (key redacted), body."""
+        return self._recorder.sent[self._first :]
+
+    @contextmanager
+    def fault(self, name: str) -> Iterator[None]:
+        """Every request in the block meets this named fault (`msgconform mock --list-faults`)."""
+        if name not in FAULTS:
+            raise ConfigError(f"fault({name!r})", "unknown fault", "msgconform mock --list-faults")
+        with self._header(FAULT_HEADER, name):
+            yield
+
+    @contextmanager
+    def scenario(self, name: str, arg: str | float | None = None) -> Iterator[None]:
+        """rate_limited / overloaded (arg N: only the first N requests), stream_error,
+        slow_first_byte (arg seconds), long_stream (arg words), for every request in the block."""
+        if name not in scenarios.NAMES:
+            raise ConfigError(f"scenario({name!r})", "unknown scenario", " ".join(scenarios.NAMES))
+        # A fresh tag per block: "only the first N" counts from this block, not the session.
+        value = name if arg is None else f"{name}:{arg}:{secrets.token_hex(4)}"
+        with self._header(scenarios.HEADER, value):
+            yield
+
+    @contextmanager
+    def _header(self, name: str, value: str) -> Iterator[None]:
+        extra = self._recorder.extra_headers
+        if name in extra:
+            raise ConfigError(name, "already set by an enclosing block", "one at a time")
+        extra[name] = value
+        try:
+            yield
+        finally:
+            extra.pop(name, None)
+
+    def assert_requests_valid(self) -> None:
+        """Fail the test, naming each JSON path and clause, if the client sent a bad request."""
+        problems = [p for i, sent in enumerate(self.requests) for p in self._judge.problems(i, sent)]
+        if not self.requests:
+            pytest.fail("msgconform_mock: the client sent no request", pytrace=False)
+        if problems:
+            lines = "\n".join(f"  {p}" for p in problems)
+            pytest.fail(f"the client sent what the contract rejects:\n{lines}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def _msgconform_mock_session(
+    pytestconfig: pytest.Config,
+) -> Iterator[tuple[MockServer, Recorder, Profile, str]]:
+    chosen = str(pytestconfig.getini(INI_PROVIDER) or "mock")
+    try:
+        profile = profiles.load(chosen)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"{INI_PROVIDER}: {exc.line()}") from None
+    key = "sk-mock-" + secrets.token_hex(16)
+    server = MockServer(profile, key)
+    recorder = Recorder(server.app, key)
+    server.app = recorder  # type: ignore[assignment]  (the recorder wraps the same ASGI app)
+    with server:
+        yield server, recorder, profile, key
+
+
+@pytest.fixture
+def msgconform_mock(
+    _msgconform_mock_session: tuple[MockServer, Recorder, Profile, str],
+) -> Iterator[MockHandle]:
+    server, recorder, profile, key = _msgconform_mock_session
+    handle = MockHandle(server, recorder, profile, key)
+    yield handle
+    recorder.extra_headers.clear()

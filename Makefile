@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate check bench mock compare node-sdk sdk-prev clean
+.PHONY: install conformance test lint fmt typecheck validate dist check bench mock compare node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,13 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/msgconform validate
 
-check: lint typecheck validate test
+## The sdist and the wheel (with schemas/, providers/ and suites/ inside), checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+
+check: lint typecheck validate dist test
 
 bench: $(STAMP)
 	$(BIN)/python -m msgconform.bench $(ARGS)
@@ -65,4 +71,4 @@ sdk-prev: $(STAMP)
 	  $(BIN)/python -m pip install --quiet --target .sdk-prev 'anthropic>=1,<2'
 
 clean:
-	rm -rf $(VENV) .sdk-prev reports/*/ .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sdk-prev reports/*/ .mypy_cache .ruff_cache dist

@@ -42,7 +42,9 @@ class Installed:
         env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
         return {**env, "PATH": f"{self.bin}{os.pathsep}{env.get('PATH', '')}", **extra}
 
-    def run(self, *argv: str, cwd: Path | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *argv: str, cwd: Path | None = None, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(self.bin / argv[0]), *argv[1:]], cwd=cwd or self.home, env=self.env(**extra),
             capture_output=True, text=True, timeout=300, check=False,
@@ -69,7 +71,7 @@ def install(python: Path, wheel: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     assert not base.resolve().is_relative_to(ROOT)
     built = subprocess.run(
@@ -84,7 +86,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     install(venv / "bin" / "python", wheel)
     home = base / "project"
     home.mkdir()
-    yield Installed(home, venv / "bin", wheel, sdist, built.stdout + built.stderr)
+    return Installed(home, venv / "bin", wheel, sdist, built.stdout + built.stderr)
 
 
 def test_build_is_clean_and_twine_accepts_it(installed: Installed) -> None:

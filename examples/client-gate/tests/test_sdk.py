@@ -45,15 +45,20 @@ def test_retries_after_a_rate_limit(client, msgconform_mock):
 
 
 def test_stream_error_raises(client, msgconform_mock):
-    with msgconform_mock.scenario("stream_error"), pytest.raises(anthropic.APIStatusError):
-        with client.messages.stream(model="mock-sonnet", max_tokens=16, messages=MESSAGES) as s:
-            s.get_final_message()
+    with (
+        msgconform_mock.scenario("stream_error"),
+        pytest.raises(anthropic.APIStatusError),
+        client.messages.stream(model="mock-sonnet", max_tokens=16, messages=MESSAGES) as stream,
+    ):
+        stream.get_final_message()
 
 
 def test_a_dropped_message_stop_still_ends_the_stream(client, msgconform_mock):
-    with msgconform_mock.fault("drop_message_stop"):
-        with client.messages.stream(model="mock-sonnet", max_tokens=16, messages=MESSAGES) as s:
-            final = s.get_final_message()
+    with (
+        msgconform_mock.fault("drop_message_stop"),
+        client.messages.stream(model="mock-sonnet", max_tokens=16, messages=MESSAGES) as stream,
+    ):
+        final = stream.get_final_message()
 
     assert final.stop_reason == "end_turn"  # the SDK tolerates it: a finding, not a crash
 

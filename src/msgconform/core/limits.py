@@ -60,8 +60,7 @@ def is_local(base_url: str | None) -> bool:
 
 def checked(flags: Mapping[str, Any]) -> dict[str, Any]:
     """The limit flags that were given, refused with one line when out of range."""
-    given = {dest: flags.get(dest) for _, dest, _, _ in LIMIT_FLAGS}
-    given = {k: v for k, v in given.items() if v is not None}
+    given = {dest: flags[dest] for _, dest, _, _ in LIMIT_FLAGS if flags.get(dest) is not None}
     floors = {"rate": 0.0, "concurrency": 1, "max_requests": 1}
     for dest, value in given.items():
         flag = "--" + dest.replace("_", "-")

@@ -131,7 +131,7 @@ class Judge:
 
     def problems(self, index: int, sent: SentRequest) -> list[Problem]:
         label = f"{sent.method} {sent.path}"
-        return [Problem(index, label, where, rule, clause) for where, rule, clause in self.check(sent)]
+        return [Problem(index, label, *found) for found in self.check(sent)]
 
     def check(self, sent: SentRequest) -> list[tuple[str, str, str]]:
         route = sent.path.rstrip("/")

@@ -79,8 +79,9 @@ class MockHandle:
 
     def assert_requests_valid(self) -> None:
         """Fail the test, naming each JSON path and clause, if the client sent a bad request."""
-        problems = [p for i, sent in enumerate(self.requests) for p in self._judge.problems(i, sent)]
-        if not self.requests:
+        sent = self.requests
+        problems = [p for i, one in enumerate(sent) for p in self._judge.problems(i, one)]
+        if not sent:
             pytest.fail("msgconform_mock: the client sent no request", pytrace=False)
         if problems:
             lines = "\n".join(f"  {p}" for p in problems)
@@ -99,7 +100,7 @@ def _msgconform_mock_session(
     key = "sk-mock-" + secrets.token_hex(16)
     server = MockServer(profile, key)
     recorder = Recorder(server.app, key)
-    server.app = recorder  # type: ignore[assignment]  (the recorder wraps the same ASGI app)
+    server.app = recorder  # the server serves whatever ASGI app it holds when started
     with server:
         yield server, recorder, profile, key
 

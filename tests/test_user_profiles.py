@@ -130,3 +130,11 @@ def test_out_of_range_limits_are_refused(flags: dict[str, float]) -> None:
     mock = profiles.load("mock")
     with pytest.raises(ConfigError):
         limits.effective(mock, flags, to_mock=True)
+
+
+def test_max_requests_from_the_command_line_stops_the_run(tmp_path: Path) -> None:
+    argv = ["run", "--provider", "mock", "--max-requests", "12", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 1
+    header, *_, footer = (tmp_path / "mock/latest/results.jsonl").read_text().splitlines()
+    assert json.loads(header)["limits"]["max_requests"] == 12
+    assert "budget" in json.loads(footer)["abort_reason"]

@@ -12,6 +12,7 @@ from typing import Any
 from msgconform.core import profiles
 from msgconform.core.cases import load_all, select
 from msgconform.core.errors import ConfigError
+from msgconform.core import limits as limits_mod
 from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare
@@ -184,6 +185,9 @@ def list_cases(provider: str, args: argparse.Namespace) -> int:
 def print_plan(providers: list[str], args: argparse.Namespace) -> int:
     for name in providers:
         profile = profiles.load(name, overrides_of(args))
+        chosen = limits_mod.effective(profile, vars(args), to_mock=args.against_mock)
+        profile = limits_mod.apply(profile, chosen)
+        print(f"{name}: {chosen.line()}")
         plan = estimate(profile, select(load_all(), args.only))
         limits = profile.limits
         print(

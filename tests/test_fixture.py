@@ -12,32 +12,29 @@ import pytest
 
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import load as load_profile
-from msgconform.mock.recorder import Recorder
-from msgconform.mock.server import MockServer
-from msgconform.runner.fixture import MockHandle
+from msgconform.runner.fixture import MockHandle, MockSession, start_session
 
-KEY = "sk-fixture-test-0123456789abcdef"
 BODY = {"model": "mock-sonnet", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
-HEADERS = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
+VERSION = {"anthropic-version": "2023-06-01"}
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[MockServer, Recorder]]:
-    server = MockServer(load_profile("mock"), KEY)
-    recorder = Recorder(server.app, KEY)
-    server.app = recorder
-    with server:
-        yield server, recorder
+def session() -> Iterator[MockSession]:
+    started = start_session(load_profile("mock"))
+    yield started
+    started.server.stop()
 
 
 @pytest.fixture
-def mock(served: tuple[MockServer, Recorder]) -> MockHandle:
-    server, recorder = served
-    return MockHandle(server, recorder, load_profile("mock"), KEY)
+def mock(session: MockSession) -> MockHandle:
+    return MockHandle(session)
 
 
-def post(mock: MockHandle, body: object, headers: dict[str, str] = HEADERS) -> httpx.Response:
-    return httpx.post(f"{mock.url}/v1/messages", json=body, headers=headers, timeout=10)
+def post(mock: MockHandle, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
+    """With the mock's key and a known version unless `headers` says otherwise ("KEY": the key)."""
+    chosen = {"x-api-key": "KEY", **VERSION} if headers is None else headers
+    sent = {name: mock.key if value == "KEY" else value for name, value in chosen.items()}
+    return httpx.post(f"{mock.url}/v1/messages", json=body, headers=sent, timeout=10)
 
 
 def test_a_valid_request_passes_and_is_kept_without_the_key(mock: MockHandle) -> None:
@@ -46,21 +43,22 @@ def test_a_valid_request_passes_and_is_kept_without_the_key(mock: MockHandle) ->
     (sent,) = mock.requests
     assert (sent.method, sent.path, sent.body) == ("POST", "/v1/messages", BODY)
     assert sent.headers["x-api-key"] == "[REDACTED]"
-    assert KEY not in repr(mock.requests)
+    assert mock.key not in repr(mock.requests)
 
 
 @pytest.mark.parametrize(
     ("body", "headers", "expected"),
     [
-        ({**BODY, "max_tokens": 0}, HEADERS, r"max_tokens: .*\[REQ-014\]"),
-        ({k: v for k, v in BODY.items() if k != "model"}, HEADERS, r"model: .*\[REQ-015\]"),
-        (BODY, {"anthropic-version": "2023-06-01"}, r"no API key.*\[AUTH-003\]"),
-        (BODY, {**HEADERS, "x-api-key": "sk-wrong-0123456789"}, r"\[AUTH-004\]"),
-        (BODY, {"x-api-key": KEY}, r"anthropic-version: is required \[HDR-003\]"),
+        ({**BODY, "max_tokens": 0}, None, r"max_tokens: .*\[REQ-014\]"),
+        ({k: v for k, v in BODY.items() if k != "model"}, None, r"model: .*\[REQ-015\]"),
+        (BODY, VERSION, r"no API key.*\[AUTH-003\]"),
+        (BODY, {**VERSION, "x-api-key": "sk-wrong-0123456789"}, r"\[AUTH-004\]"),
+        (BODY, {**VERSION, "authorization": "Api-Key KEY"}, r"scheme not accepted.*\[AUTH-002\]"),
+        (BODY, {"x-api-key": "KEY"}, r"anthropic-version: is required \[HDR-003\]"),
     ],
 )
 def test_a_bad_request_fails_with_path_and_clause(
-    mock: MockHandle, body: object, headers: dict[str, str], expected: str
+    mock: MockHandle, body: object, headers: dict[str, str] | None, expected: str
 ) -> None:
     assert post(mock, body, headers).status_code >= 400  # the mock refuses it too
     with pytest.raises(pytest.fail.Exception, match=expected):

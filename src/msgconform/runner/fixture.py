@@ -15,10 +15,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 
-from msgconform.core import profiles
+from msgconform.core import profile_files, profiles
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import Profile
 from msgconform.mock import scenarios
@@ -34,13 +35,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(INI_PROVIDER, "profile the msgconform_mock fixture emulates", default="mock")
 
 
+@dataclass(frozen=True)
+class MockSession:
+    """The mock of one test session: started once, shared by every test that asks for it."""
+
+    server: MockServer
+    recorder: Recorder
+    judge: Judge
+    profile: Profile
+    key: str
+
+
 class MockHandle:
     """What a test gets: where the mock is, its key, switches, and what the client sent."""
 
-    def __init__(self, server: MockServer, recorder: Recorder, profile: Profile, key: str) -> None:
-        self.url, self.key, self.profile = server.url, key, profile
-        self._recorder, self._judge = recorder, Judge(profile)
-        self._first = len(recorder.sent)
+    def __init__(self, session: MockSession) -> None:
+        self.url, self.key, self.profile = session.server.url, session.key, session.profile
+        self._recorder, self._judge = session.recorder, session.judge
+        self._first = len(session.recorder.sent)
 
     @property
     def requests(self) -> list[SentRequest]:
@@ -80,36 +92,42 @@ class MockHandle:
     def assert_requests_valid(self) -> None:
         """Fail the test, naming each JSON path and clause, if the client sent a bad request."""
         sent = self.requests
-        problems = [p for i, one in enumerate(sent) for p in self._judge.problems(i, one)]
         if not sent:
             pytest.fail("msgconform_mock: the client sent no request", pytrace=False)
+        problems = [p for i, one in enumerate(sent) for p in self._judge.problems(i, one)]
         if problems:
             lines = "\n".join(f"  {p}" for p in problems)
             pytest.fail(f"the client sent what the contract rejects:\n{lines}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def _msgconform_mock_session(
-    pytestconfig: pytest.Config,
-) -> Iterator[tuple[MockServer, Recorder, Profile, str]]:
-    chosen = str(pytestconfig.getini(INI_PROVIDER) or "mock")
-    try:
-        profile = profiles.load(chosen)
-    except ConfigError as exc:
-        raise pytest.UsageError(f"{INI_PROVIDER}: {exc.line()}") from None
+def start_session(profile: Profile) -> MockSession:
     key = "sk-mock-" + secrets.token_hex(16)
     server = MockServer(profile, key)
     recorder = Recorder(server.app, key)
     server.app = recorder  # the server serves whatever ASGI app it holds when started
-    with server:
-        yield server, recorder, profile, key
+    return MockSession(server.start(), recorder, Judge(profile), profile, key)
+
+
+def chosen_profile(config: pytest.Config) -> Profile:
+    chosen = str(config.getini(INI_PROVIDER) or "mock")
+    if profile_files.looks_like_path(chosen):  # relative to the ini file, not the cwd
+        chosen = str(config.rootpath / chosen)
+    try:
+        return profiles.load(chosen)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"{INI_PROVIDER}: {exc.line()}") from None
+
+
+@pytest.fixture(scope="session")
+def _msgconform_mock_session(pytestconfig: pytest.Config) -> Iterator[MockSession]:
+    session = start_session(chosen_profile(pytestconfig))
+    try:
+        yield session
+    finally:
+        session.server.stop()
 
 
 @pytest.fixture
-def msgconform_mock(
-    _msgconform_mock_session: tuple[MockServer, Recorder, Profile, str],
-) -> Iterator[MockHandle]:
-    server, recorder, profile, key = _msgconform_mock_session
-    handle = MockHandle(server, recorder, profile, key)
-    yield handle
-    recorder.extra_headers.clear()
+def msgconform_mock(_msgconform_mock_session: MockSession) -> Iterator[MockHandle]:
+    yield MockHandle(_msgconform_mock_session)
+    _msgconform_mock_session.recorder.extra_headers.clear()

@@ -95,13 +95,24 @@ def test_uses_the_fixture(msgconform_mock):
     body = {"model": "m", "max_tokens": 4, "messages": [{"role": "user", "content": "hi"}]}
     assert httpx.post(msgconform_mock.url + "/v1/messages", json=body, headers=headers).is_success
     msgconform_mock.assert_requests_valid()
+
+def test_the_projects_options_stay_its_own(request):
+    assert request.config.getoption("model") == request.config.getoption("base_url") == "theirs"
+"""
+
+
+PROJECT_CONFTEST = """
+def pytest_addoption(parser):  # the project's own options, named like the suite's
+    parser.addoption("--model", default="theirs")
+    parser.addoption("--base-url", default="theirs")
 """
 
 
 def test_the_plugin_offers_the_fixture_and_collects_nothing_unasked(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(PROJECT_CONFTEST)
     (tmp_path / "test_client.py").write_text(PROJECT_TEST)
     (tmp_path / "pytest.ini").write_text("[pytest]\nmsgconform_mock_provider = baseten\n")
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--strict-config"]
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
-    assert "1 passed" in done.stdout  # baseten's emulation takes Bearer; no suite case collected
+    assert "2 passed" in done.stdout  # baseten's emulation takes Bearer; no suite case collected

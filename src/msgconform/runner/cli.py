@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from msgconform.core import limits as limits_mod
 from msgconform.core import profiles
 from msgconform.core.cases import load_all, select
 from msgconform.core.errors import ConfigError
-from msgconform.core import limits as limits_mod
 from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare

@@ -18,6 +18,7 @@ from msgconform.core.errors import ConfigError
 from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
+from msgconform.runner.options import TolerantGroup
 from msgconform.runner.run import RunContext
 
 # The msgconform_mock fixture for client libraries' own tests (inert until a test asks for it).
@@ -28,8 +29,16 @@ RUN_KEY = pytest.StashKey[RunContext]()
 _ACTIVE: list[RunContext] = []
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("msgconform", "Messages API conformance")
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> Iterator[None]:
+    # The options come after the project's own conftests (and other plugins): one of those that
+    # already defines, say, --model or --base-url keeps it, and the suite reads it by that name.
+    yield
+    add_options(parser)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = TolerantGroup(parser.getgroup("msgconform", "Messages API conformance"))
     group.addoption("--provider", default=None, help="provider profile (default: mock)")
     group.addoption("--profile", default=None, help="your own profile.yaml (instead of --provider)")
     for flag, dest, kind, text in LIMIT_FLAGS:

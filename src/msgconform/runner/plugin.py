@@ -37,6 +37,14 @@ def pytest_load_initial_conftests(parser: pytest.Parser) -> Iterator[None]:
     add_options(parser)
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # Loaded by a conftest's pytest_plugins, the plugin arrives after the hook above has run.
+    config = pluginmanager.get_plugin("pytestconfig")
+    known = getattr(config, "known_args_namespace", None)
+    if getattr(known, "confcutdir", None) is not None:
+        add_options(parser)
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = TolerantGroup(parser.getgroup("msgconform", "Messages API conformance"))
     group.addoption("--provider", default=None, help="provider profile (default: mock)")

@@ -82,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def asks_for_suite(config: pytest.Config) -> bool:
-    return bool(config.getoption("provider") or config.getoption("profile"))
+    return bool(config.getoption("provider", None) or config.getoption("profile", None))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

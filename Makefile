@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate check bench bench-peer mock compare node-sdk sdk-prev clean
+.PHONY: install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,12 @@ test: $(STAMP) node-sdk sdk-prev bench-peer
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests suites conftest.py
-	$(BIN)/ruff format --check src tests suites conftest.py
+	$(BIN)/ruff check src tests suites examples
+	$(BIN)/ruff format --check src tests suites examples
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests suites conftest.py
-	$(BIN)/ruff check --fix src tests suites conftest.py
+	$(BIN)/ruff format src tests suites examples
+	$(BIN)/ruff check --fix src tests suites examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -39,7 +39,13 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/msgconform validate
 
-check: lint typecheck validate test
+## The sdist and the wheel (with schemas/, providers/ and suites/ inside), checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+
+check: lint typecheck validate dist test
 
 bench: $(STAMP) bench-peer
 	$(BIN)/python -m msgconform.bench $(ARGS)
@@ -73,4 +79,4 @@ sdk-prev: $(STAMP)
 	  $(BIN)/python -m pip install --quiet --target .sdk-prev 'anthropic>=1,<2'
 
 clean:
-	rm -rf $(VENV) .sdk-prev reports/*/ .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sdk-prev reports/*/ .mypy_cache .ruff_cache dist

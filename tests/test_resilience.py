@@ -12,6 +12,7 @@ import pytest
 from msgconform.cli import main
 from msgconform.core import profiles
 from msgconform.core.cases import load_all
+from msgconform.core.paths import PROVIDERS
 from msgconform.core.profiles import Profile
 from msgconform.mock.server import MockServer
 from msgconform.runner.engine import Engine
@@ -101,10 +102,10 @@ def test_smoke_gate_stops_a_run_with_a_wrong_key_in_one_line(
 
 
 def test_budget_stops_the_run_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = profiles.PROVIDERS / "mock" / "profile.yaml"
+    source = PROVIDERS / "mock" / "profile.yaml"
     text = source.read_text().replace("max_requests: 5000", "max_requests: 12")
     home = copy_tree_with_profile(tmp_path, "mock", text)
-    monkeypatch.setattr(profiles, "PROVIDERS", home)
+    monkeypatch.setenv("MSGCONFORM_PROFILE_PATH", str(home))  # searched before the bundled ones
     status = main(["run", "--provider", "mock", "--out", str(tmp_path / "out"), "-q"])
     footer = last_footer(tmp_path / "out" / "mock")
     assert status == 1

@@ -14,6 +14,7 @@ from msgconform.core.errors import ConfigError
 COMMAND_MODULES = (
     "msgconform.runner.cli",
     "msgconform.runner.features_cmd",
+    "msgconform.runner.init_profile",
     "msgconform.mock.cli",
     "msgconform.runner.check_stream",
     "msgconform.report.cli",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from msgconform.core import profile_files
 from msgconform.core.datafiles import load_validated
 from msgconform.core.errors import ConfigError
-from msgconform.core.paths import PROVIDERS
 
 AUTH_SCHEMES = ("x-api-key", "bearer", "api-key")
 
@@ -69,6 +71,8 @@ class Profile:
     limits: Mapping[str, Any]
     sources: tuple[str, ...]
     raw: Mapping[str, Any] = field(repr=False)
+    # The directory the profile was read from: its expectations.yaml sits beside it.
+    home: Path | None = field(default=None, compare=False)
 
     @property
     def key_env(self) -> str:
@@ -120,16 +124,31 @@ class Profile:
 
 
 def available() -> list[str]:
-    return sorted(p.name for p in PROVIDERS.iterdir() if (p / "profile.yaml").is_file())
+    return profile_files.names()
 
 
 def load(name: str, overrides: Mapping[str, Any] | None = None) -> Profile:
-    path = PROVIDERS / name / "profile.yaml"
-    if not path.is_file():
+    """A profile by name (MSGCONFORM_PROFILE_PATH, then the bundled ones) or by file path."""
+    if profile_files.looks_like_path(name):
+        return load_file(name, overrides)
+    path = profile_files.find(name)
+    if path is None:
         raise ConfigError(
             f"--provider {name}", "unknown provider", "one of " + ", ".join(available())
         )
-    return from_data(load_validated(path, "profile"), overrides or {})
+    return load_path(path, overrides)
+
+
+def load_file(token: str, overrides: Mapping[str, Any] | None = None) -> Profile:
+    path = profile_files.profile_file(token)
+    if not path.is_file():
+        raise ConfigError(f"--profile {token}", "no such profile file", "a profile.yaml")
+    return load_path(path, overrides)
+
+
+def load_path(path: Path, overrides: Mapping[str, Any] | None) -> Profile:
+    profile = from_data(load_validated(path, "profile"), overrides or {})
+    return dataclasses.replace(profile, home=path.parent)
 
 
 def from_data(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Profile:

@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     parser.add_argument("--provider", default="mock", choices=PROVIDERS, help="profile to emulate")
+    parser.add_argument("--profile", metavar="PATH", help="emulate your own profile.yaml instead")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--fault", help="apply this fault to every request")
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.port <= 65535:
         raise ConfigError("--port", f"{args.port} is not a port", "0..65535")
-    profile = profiles.load(args.provider)
+    profile = profiles.load_file(args.profile) if args.profile else profiles.load(args.provider)
     key = args.key or os.environ.get(KEY_ENV) or "sk-mock-" + secrets.token_hex(12)
     from msgconform.mock.server import MockServer
 

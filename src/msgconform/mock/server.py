@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
 from msgconform.core.profiles import Profile
-from msgconform.mock.app import build_app
+from msgconform.mock.app import Receive, Scope, Send, build_app
 from msgconform.mock.cork import CorkedHttpToolsProtocol
 
 START_TIMEOUT_S = 10.0
@@ -45,7 +46,8 @@ class MockServer:
         port: int = 0,
         log_level: str = "critical",
     ) -> None:
-        self.app = build_app(profile, key, fault)
+        # Any ASGI app: a wrapper (the fixture's request recorder) may stand in before start().
+        self.app: Callable[[Scope, Receive, Send], Awaitable[None]] = build_app(profile, key, fault)
         self.host, self.port = host, port
         self.log_level = log_level
         self._server: _Server | None = None

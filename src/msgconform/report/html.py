@@ -57,7 +57,20 @@ def meta_line(run: Run) -> str:
         f"started {e(header['started_at'])} · ended {e(ended)}<br>"
         f"suite <code>{e(header['suite_hash'][:12])}</code> · "
         f"schemas <code>{e(header['schema_hash'][:12])}</code> · "
-        f"clauses <code>{e(header['clauses_hash'][:12])}</code></p>"
+        f"clauses <code>{e(header['clauses_hash'][:12])}</code>{limits_text(header)}</p>"
+    )
+
+
+def limits_text(header: dict[str, Any]) -> str:
+    """The run's effective limits, so a slow or capped run explains itself (older runs: none)."""
+    limits = header.get("limits")
+    if not limits:
+        return ""
+    rate = f"{limits['rate']:g} requests/s" if limits["rate"] else "no rate limit"
+    return (
+        f'<br><span id="limits">limits: {e(rate)} ({e(limits["rate_reason"])}) · '
+        f"{limits['concurrency']} connections · at most {limits['max_requests']} requests · "
+        f"deadlines ×{limits['timeout_scale']:g}</span>"
     )
 
 

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from msgconform.core import limits as limits_mod
 from msgconform.core import profiles
 from msgconform.core.cases import load_all, select
 from msgconform.core.errors import ConfigError
+from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare
 from msgconform.report.record import load_run
@@ -29,6 +31,10 @@ FORWARDED = (
     "seed",
     "record",
     "replay",
+    "rate",
+    "concurrency",
+    "max_requests",
+    "timeout_scale",
 )
 
 
@@ -40,6 +46,12 @@ def register(sub: Any) -> None:
         "1: there is one (or the run aborted); 2: usage or configuration error.",
     )
     run.add_argument("--provider", action="append", default=[], help="profile name (repeatable)")
+    run.add_argument(
+        "--profile", action="append", default=[], metavar="PATH",
+        help="your own profile.yaml, with an expectations.yaml beside it if present (repeatable)",
+    )  # fmt: skip
+    for flag, dest, kind, text in LIMIT_FLAGS:
+        run.add_argument(flag, dest=dest, type=kind, help=text)
     run.add_argument("--model")
     run.add_argument("--only", action="append", default=[], help="area, clause, case ID or glob")
     run.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
@@ -63,7 +75,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    providers = args.provider or ["mock"]
+    # A profile path goes wherever a provider name goes: profiles.load() tells them apart.
+    providers = [*args.provider, *args.profile] or ["mock"]
     for name in providers:  # fail fast, one line, before any request
         profile = profiles.load(name, overrides_of(args))
         if not (args.list or args.dry_run or args.against_mock or args.replay):
@@ -141,7 +154,8 @@ def run_many(providers: list[str], args: argparse.Namespace) -> int:
     statuses = {name: proc.wait() for name, proc in procs}
     for name, status in statuses.items():
         print(f"msgconform: {name}: exit {status}")
-    compare_latest(providers, Path(args.out) if args.out else REPORTS)
+    names = [profiles.load(p, overrides_of(args)).name for p in providers]  # paths have names
+    compare_latest(names, Path(args.out) if args.out else REPORTS)
     return max(statuses.values())
 
 
@@ -171,6 +185,9 @@ def list_cases(provider: str, args: argparse.Namespace) -> int:
 def print_plan(providers: list[str], args: argparse.Namespace) -> int:
     for name in providers:
         profile = profiles.load(name, overrides_of(args))
+        chosen = limits_mod.effective(profile, vars(args), to_mock=args.against_mock)
+        profile = limits_mod.apply(profile, chosen)
+        print(f"{name}: {chosen.line()}")
         plan = estimate(profile, select(load_all(), args.only))
         limits = profile.limits
         print(

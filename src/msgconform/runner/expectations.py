@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from msgconform.core.datafiles import load_validated
@@ -19,8 +20,9 @@ class Expectation:
     issue: str | None
 
 
-def load(provider: str) -> dict[str, Expectation]:
-    path = PROVIDERS / provider / "expectations.yaml"
+def load(provider: str, home: Path | None = None) -> dict[str, Expectation]:
+    """From beside the profile (`home`), else from the bundled providers/<provider>/."""
+    path = (home or PROVIDERS / provider) / "expectations.yaml"
     if not path.is_file():
         return {}
     data: Mapping[str, Any] = load_validated(path, "expectations") or {}

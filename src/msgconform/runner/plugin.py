@@ -15,18 +15,42 @@ import pytest
 
 from msgconform.core.cases import FEATURES_FILE, Case, load_area, select
 from msgconform.core.errors import ConfigError
+from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
+from msgconform.runner.options import TolerantGroup
 from msgconform.runner.run import RunContext
+
+# The msgconform_mock fixture for client libraries' own tests (inert until a test asks for it).
+pytest_plugins = ["msgconform.runner.fixture"]
 
 RUN_KEY = pytest.StashKey[RunContext]()
 # logfinish gets no config; the run in progress is kept here (one per pytest session).
 _ACTIVE: list[RunContext] = []
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("msgconform", "Messages API conformance")
-    group.addoption("--provider", default="mock", help="provider profile (default: mock)")
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> Iterator[None]:
+    # The options come after the project's own conftests (and other plugins): one of those that
+    # already defines, say, --model or --base-url keeps it, and the suite reads it by that name.
+    yield
+    add_options(parser)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # Loaded by a conftest's pytest_plugins, the plugin arrives after the hook above has run.
+    config = pluginmanager.get_plugin("pytestconfig")
+    known = getattr(config, "known_args_namespace", None)
+    if getattr(known, "confcutdir", None) is not None:
+        add_options(parser)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = TolerantGroup(parser.getgroup("msgconform", "Messages API conformance"))
+    group.addoption("--provider", default=None, help="provider profile (default: mock)")
+    group.addoption("--profile", default=None, help="your own profile.yaml (instead of --provider)")
+    for flag, dest, kind, text in LIMIT_FLAGS:
+        group.addoption(flag, dest=dest, type=kind, default=None, help=text)
     group.addoption("--model", default=None, help="model to test (default: the profile's)")
     group.addoption("--only", action="append", default=[], help="area, clause, case ID or glob")
     group.addoption(
@@ -51,6 +75,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # Registered here too, so the suite runs the same from any directory or ini file.
     config.addinivalue_line("markers", "clause(id): the clause IDs a case enforces")
+    if asks_for_suite(config) and config.args_source != pytest.Config.ArgsSource.ARGS:
+        # `pytest --provider mock` from any directory runs the bundled suite (installed with
+        # the package); without --provider or --profile the plugin collects nothing.
+        config.args = [str(SUITES)]
+
+
+def asks_for_suite(config: pytest.Config) -> bool:
+    return bool(config.getoption("provider", None) or config.getoption("profile", None))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -124,13 +156,16 @@ def describe(result: CaseResult) -> str:
 def pytest_collection_finish(session: pytest.Session) -> None:
     if not any(isinstance(item, CaseItem) for item in session.items):
         return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     try:
         run = RunContext.from_config(session.config)
+        if reporter is not None:  # before the first request, so a slow run explains itself
+            reporter.write_line(run.limits_line())
         run.open([i.case for i in session.items if isinstance(i, CaseItem)])
     except ConfigError as exc:
         pytest.exit(f"msgconform: {exc.line()}", returncode=2)
     session.config.stash[RUN_KEY] = run
-    run.reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    run.reporter = reporter
     _ACTIVE.append(run)
     if run.abort_reason:
         # The smoke gate said no: send nothing more. The summary prints the one line why.

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from msgconform.core import limits as limits_mod
 from msgconform.core.cases import Case
 from msgconform.core.paths import REPORTS
 from msgconform.core.profiles import Profile
@@ -39,6 +40,11 @@ MAX_EVIDENCE = 4
 MIN_CASES_BEFORE_ERROR_ABORT = 5
 
 
+def chosen_profile(config: pytest.Config) -> str:
+    """--profile PATH wins over --provider NAME; the bundled mock is the default."""
+    return str(config.getoption("profile") or config.getoption("provider") or "mock")
+
+
 class RunContext:
     def __init__(self, profile: Profile, options: dict[str, Any]) -> None:
         self.profile = profile
@@ -61,7 +67,11 @@ class RunContext:
             name: config.getoption(name)
             for name in ("base_url", "auth", "key_env", "model", "features")
         }
-        profile = load_profile(config.getoption("provider"), overrides)
+        profile = load_profile(chosen_profile(config), overrides)
+        flags = {dest: config.getoption(dest) for _, dest, _, _ in limits_mod.LIMIT_FLAGS}
+        to_mock = bool(config.getoption("against_mock") or config.getoption("replay"))
+        run_limits = limits_mod.effective(profile, flags, to_mock=to_mock)
+        profile = limits_mod.apply(profile, run_limits)
         options = {
             "strict": config.getoption("conformance_strict"),
             "out": config.getoption("out"),
@@ -72,6 +82,7 @@ class RunContext:
             "record": config.getoption("record"),
             "replay": config.getoption("replay"),
             "argv": list(config.invocation_params.args),
+            "limits": run_limits,
         }
         # One seed per run, printed in the header, so `--seed N` reproduces generated requests.
         seed = options["seed"] if options["seed"] is not None else random.randrange(2**32)
@@ -105,7 +116,7 @@ class RunContext:
                 provider=self.profile.name,
                 meta={"seed": self.options.get("seed")},
             )
-        expected = expectations_mod.load(self.profile.name)
+        expected = expectations_mod.load(self.profile.name, self.profile.home)
         self.engine = Engine(self.profile, self.session, strict=self.strict, expectations=expected)
         if not self.options["no_report"]:
             out = Path(self.options["out"]) if self.options["out"] else REPORTS
@@ -127,7 +138,11 @@ class RunContext:
             else self.target.base_url,
             "mock_fault": self.options.get("mock_fault"),
             "argv": self.redactor.value(self.options.get("argv", [])),
+            "limits": self.options["limits"].as_record(),
         }
+
+    def limits_line(self) -> str:
+        return f"msgconform: {self.profile.name}: {self.options['limits'].line()}"
 
     def start_case(self, case: Case) -> CaseResult:
         try:

@@ -26,12 +26,12 @@ test: $(STAMP) node-sdk sdk-prev bench-peer
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests suites examples
-	$(BIN)/ruff format --check src tests suites examples
+	$(BIN)/ruff check src tests suites examples conftest.py
+	$(BIN)/ruff format --check src tests suites examples conftest.py
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests suites examples
-	$(BIN)/ruff check --fix src tests suites examples
+	$(BIN)/ruff format src tests suites examples conftest.py
+	$(BIN)/ruff check --fix src tests suites examples conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

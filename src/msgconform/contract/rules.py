@@ -183,6 +183,34 @@ def rule_issues(contract: Contract, body: Any, endpoint: str = "messages") -> li
     return [issue for rule in rules(contract, endpoint) for issue in broken(rule, body)]
 
 
+@dataclass(frozen=True)
+class Break:
+    """One thing a request breaks: a schema keyword at a path, or a rule; and the clause."""
+
+    what: str  # "rule:<id>" or "schema:<path>"
+    clause: str
+    detail: str
+
+
+def schema_clause(message: str, path: str) -> str:
+    """A missing required field is REQ-015, a number out of range REQ-038, the rest REQ-014."""
+    if "is required" in message:
+        return "REQ-015"
+    if "." not in path and ("must be <=" in message or "must be >=" in message):
+        return "REQ-038"
+    return "REQ-014"
+
+
+def request_breaks(contract: Contract, body: Any, endpoint: str = "messages") -> list[Break]:
+    """What a request breaks: its schema issues, else the rules it breaks (empty: valid)."""
+    issues = contract.request_issues(body, endpoint)
+    if issues:
+        return [
+            Break(f"schema:{i.path}", schema_clause(i.message, i.path), str(i)) for i in issues
+        ]
+    return [Break(f"rule:{i.rule}", i.clause, str(i)) for i in rule_issues(contract, body, endpoint)]
+
+
 def by_id(contract: Contract, rule_id: str, endpoint: str = "messages") -> Rule:
     for rule in rules(contract, endpoint):
         if rule.id == rule_id:

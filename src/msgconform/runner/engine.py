@@ -246,7 +246,7 @@ def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) ->
 
 def to_failure(check: str, exc: ConformanceFailure) -> Failure:
     clause = clauses.get(exc.clause)
-    level = "MUST" if clause.level == "MUST" else "SHOULD"
+    level = exc.level or ("MUST" if clause.level == "MUST" else "SHOULD")
     return Failure(
         check=check,
         clause=clause.id,

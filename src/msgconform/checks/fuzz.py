@@ -136,6 +136,15 @@ def negative_problem(
     return None
 
 
+def example_problem(
+    exchange: Exchange, contract: Contract, profile: Profile, endpoint: str = "messages"
+) -> Problem | None:
+    """Judge a generated or stored example by what it is now, not by what its case calls it."""
+    if request_breaks(contract, exchange.request_body, endpoint):
+        return negative_problem(exchange, contract, profile, endpoint)
+    return positive_problem(exchange, contract, profile, endpoint)
+
+
 def server_error(exchange: Exchange) -> Problem | None:
     status = exchange.status
     if status is not None and status >= 500 and status not in INCONCLUSIVE:
@@ -203,7 +212,7 @@ def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated valid request gets 200 and a body that validates; a 4xx error envelope
     is NON-STRICT (stricter than the contract). Clauses: REQ-001."""
     endpoint = endpoint_of(ctx)
-    raise_worst(ctx, lambda e: positive_problem(e, ctx.contract, ctx.profile, endpoint))
+    raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
 @check("fuzz_negative_rejected", *NEGATIVE_CLAUSES)
@@ -211,7 +220,7 @@ def fuzz_negative_rejected(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated request that breaks the contract gets a 4xx error envelope; a 2xx is
     NON-STRICT (lenient) unless the broken clause is a stated MUST. Clauses: REQ-014."""
     endpoint = endpoint_of(ctx)
-    raise_worst(ctx, lambda e: negative_problem(e, ctx.contract, ctx.profile, endpoint))
+    raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
 @check("fuzz_no_server_error", "ERR-003")

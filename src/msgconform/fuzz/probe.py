@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from msgconform.checks.fuzz import Problem, negative_problem, positive_problem
+from msgconform.checks.fuzz import Problem, example_problem
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks
 from msgconform.core.cases import Case, materialize
@@ -197,9 +197,7 @@ def judge(run: Run, exchange: Exchange) -> Problem | None:
     if exchange.status in INCONCLUSIVE:
         return None
     contract, profile, endpoint = run.shape.contract, run.session.profile, run.plan.endpoint
-    if run.plan.mode == "negative":
-        return negative_problem(exchange, contract, profile, endpoint)
-    return positive_problem(exchange, contract, profile, endpoint)
+    return example_problem(exchange, contract, profile, endpoint)
 
 
 def note(run: Run, exchange: Exchange) -> None:
@@ -240,7 +238,7 @@ def same_kind(run: Run, body: Any, original: Any) -> bool:
     if run.plan.mode == "positive":
         return not now
     before = request_breaks(contract, original, endpoint)
-    return bool(now) and bool(before) and now[0].what == before[0].what
+    return bool(now) and bool(before) and (now[0].what, now[0].clause) == (before[0].what, before[0].clause)
 
 
 def minimise(run: Run) -> None:

@@ -33,6 +33,10 @@ def _accept_out_of_range(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssu
     ]
 
 
+def _accept_tool_schema_issues(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    return [i for i in issues if not i.path.startswith("tools.")]
+
+
 def _lax_integer(value: Any) -> Any:
     """What a lax (coercing) server makes of "16", 1.5 and 16.0."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -112,6 +116,12 @@ FAULTS: list[Fault] = [
         "temperature, top_p, top_k and max_tokens outside their range are served",
         ("REQ-038",),
         issues=_accept_out_of_range,
+    ),
+    Fault(
+        "accept_unknown_server_tool",
+        "a tool of an undocumented server-tool type (and no input_schema) is served",
+        ("REQ-036",),
+        issues=_accept_tool_schema_issues,
     ),
     Fault(
         "coerce_integers",

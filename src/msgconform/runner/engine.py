@@ -24,6 +24,7 @@ from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
 GATING = frozenset({"FAIL", "XPASS"})
+MODEL_LEVEL = "MODEL"  # a model's behaviour, not the protocol: NON-STRICT even under --strict
 TRANSIENT_STATUSES = frozenset({429, 529})
 
 
@@ -224,7 +225,9 @@ def check_contract_requirements(case: Case, body: Any, contract: Contract) -> No
 def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
     if error is not None:
         return "ERROR", error
-    if any(f.level == "MUST" for f in failures) or (strict and failures):
+    if any(f.level == "MUST" for f in failures):
+        return "FAIL", None
+    if strict and any(f.level != MODEL_LEVEL for f in failures):
         return "FAIL", None
     if failures:
         return "NON-STRICT", None

@@ -119,12 +119,15 @@ def test_fault_grades(
     shown = next(f for f in result.failures if f.clause == clause)
     assert shown.exchange == "fuzz:minimal"
     assert result.exchanges["fuzz:minimal"].status == status
-    assert "seed 5" in shown.actual and "curl " in shown.actual
+    assert "seed 5" in shown.actual
+    assert "curl " in shown.actual
     assert KEY not in shown.actual
 
 
 def test_strict_makes_a_stricter_provider_fail(profile: Profile, url: str) -> None:
-    session = Session(profile, KEY, url, extra_headers={"x-msgconform-fault": "reject_valid_request"})
+    session = Session(
+        profile, KEY, url, extra_headers={"x-msgconform-fault": "reject_valid_request"}
+    )
     try:
         case = replace(CASES["positive-messages"], probe_params={"seed": 5, "examples": 40})
         assert Engine(profile, session, strict=True).run_case(case).outcome == "FAIL"
@@ -233,7 +236,8 @@ def test_stored_negative_examples_break_what_they_say() -> None:
         if entry.mode == "positive":
             assert not broken, entry.id
         else:
-            assert broken and broken[0].what == entry.breaks, (entry.id, broken)
+            assert broken, entry.id
+            assert broken[0].what == entry.breaks, (entry.id, broken)
 
 
 # ------------------------------------------------------------------ scoped to the profile
@@ -271,7 +275,8 @@ def test_no_server_tools_and_integers_stay_integers() -> None:
     rng = random.Random(3)
     bodies = [b for b in (positive(rng, shape) for _ in range(300)) if b is not None]
     tools = [t for b in bodies for t in b.get("tools", [])]
-    assert tools and all("input_schema" in t for t in tools)
+    assert tools
+    assert all("input_schema" in t for t in tools)
     assert all(isinstance(b["max_tokens"], int) for b in bodies)
 
 
@@ -298,7 +303,8 @@ def fuzz_run(outcome: str, clause: str | None, example: str) -> Run:
 
 def test_diff_judges_generated_cases_by_verdict_not_example() -> None:
     same = diff(fuzz_run("NON-STRICT", "REQ-031", "a"), fuzz_run("NON-STRICT", "REQ-031", "b"))
-    assert not (same.regressed or same.changed)
+    assert not same.regressed
+    assert not same.changed
     other = diff(fuzz_run("NON-STRICT", "REQ-031", "a"), fuzz_run("NON-STRICT", "REQ-032", "a"))
     assert not other.regressed
     assert [c.new for c in other.changed] == ["NON-STRICT (REQ-032)"]

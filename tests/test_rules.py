@@ -78,7 +78,7 @@ def every_example() -> Iterator[tuple[str, str, dict[str, Any], bool]]:
                     yield f"{overlay}", rule.id, body, ok
 
 
-@pytest.mark.parametrize("version, overlay", CONTRACTS)
+@pytest.mark.parametrize(("version", "overlay"), CONTRACTS)
 def test_every_rule_has_a_clause_level_and_both_kinds_of_example(
     version: str, overlay: str | None
 ) -> None:
@@ -89,7 +89,8 @@ def test_every_rule_has_a_clause_level_and_both_kinds_of_example(
     for rule in listed_rules:
         assert clauses.get(rule.clause).id == rule.clause
         assert rule.level in ("stated", "inferred")
-        assert rule.examples and rule.counter_examples, rule.id
+        assert rule.examples, rule.id
+        assert rule.counter_examples, rule.id
 
 
 @pytest.mark.parametrize(("overlay", "rule_id", "body", "ok"), list(every_example()))

@@ -173,7 +173,6 @@ class _Validators:
             slow = self._slow[name] = jsonschema.Draft202012Validator(self._root(name))
         return explain(slow.iter_errors(instance))
 
-
     def fast_issues(self, name: str, instance: Any) -> list[SchemaIssue] | None:
         """jsonschema-rs' own errors, unexplained (None: not plain JSON, ask `issues`)."""
         if name not in self._fast:

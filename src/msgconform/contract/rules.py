@@ -206,10 +206,10 @@ def request_breaks(contract: Contract, body: Any, endpoint: str = "messages") ->
     """What a request breaks: its schema issues, else the rules it breaks (empty: valid)."""
     issues = contract.request_issues_fast(body, endpoint)
     if issues:
-        return [
-            Break(f"schema:{i.path}", schema_clause(i.message, i.path), str(i)) for i in issues
-        ]
-    return [Break(f"rule:{i.rule}", i.clause, str(i)) for i in rule_issues(contract, body, endpoint)]
+        return [Break(f"schema:{i.path}", schema_clause(i.message, i.path), str(i)) for i in issues]
+    return [
+        Break(f"rule:{i.rule}", i.clause, str(i)) for i in rule_issues(contract, body, endpoint)
+    ]
 
 
 def by_id(contract: Contract, rule_id: str, endpoint: str = "messages") -> Rule:

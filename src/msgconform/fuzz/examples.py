@@ -73,9 +73,14 @@ def repair(body: dict[str, Any], shape: Shape) -> dict[str, Any]:
         body["thinking"] = {"type": "disabled"}  # a budget >= 1024 never fits the token cap
     messages = body.get("messages")
     prefill = shape.profile.has("prefill") and shape.profile.contract.get("allows_prefill", True)
-    if isinstance(messages, list) and messages and not prefill:
-        if isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
-            messages.append({"role": "user", "content": "Hello"})
+    turns: list[Any] = messages if isinstance(messages, list) else []
+    if (
+        not prefill
+        and turns
+        and isinstance(turns[-1], dict)
+        and turns[-1].get("role") == "assistant"
+    ):
+        turns.append({"role": "user", "content": "Hello"})
     return body
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -132,7 +132,8 @@ def _number(w: Walker, schema: Mapping[str, Any], depth: int) -> float:
     return w.rng.choice([low, high, round(w.rng.uniform(low, high), 3)])
 
 
-MAKERS = {
+Maker = Callable[[Walker, Mapping[str, Any], int], Any]
+MAKERS: dict[str, Maker] = {
     "object": _object,
     "array": _array,
     "string": _string,

@@ -30,8 +30,8 @@ from msgconform.core.exchange import Exchange
 from msgconform.core.paths import SUITES
 from msgconform.fuzz import regressions
 from msgconform.fuzz.examples import Shape, negative, positive, shaped
-from msgconform.fuzz.schema import ENDPOINTS
 from msgconform.fuzz.ranges import range_probe
+from msgconform.fuzz.schema import ENDPOINTS
 from msgconform.fuzz.shrink import shrink
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
@@ -217,14 +217,12 @@ def explore(run: Run) -> None:
         run.exchanges[exchange.label] = exchange
         run.replayed += 1
         note(run, exchange)
-    sent = 0
-    for body in new_examples(run):
-        if sent >= run.plan.examples:
+    for sent, body in enumerate(new_examples(run), 1):
+        if sent > run.plan.examples:
             break
-        exchange = send(run, f"fuzz:{sent + 1:04d}", body)
+        exchange = send(run, f"fuzz:{sent:04d}", body)
         if exchange is None:
             return
-        sent += 1
         run.exchanges[exchange.label] = exchange
         note(run, exchange)
 
@@ -239,7 +237,11 @@ def same_kind(run: Run, body: Any, original: Any) -> bool:
     if run.plan.mode == "positive":
         return not now
     before = request_breaks(contract, original, endpoint)
-    return bool(now) and bool(before) and (now[0].what, now[0].clause) == (before[0].what, before[0].clause)
+    return (
+        bool(now)
+        and bool(before)
+        and (now[0].what, now[0].clause) == (before[0].what, before[0].clause)
+    )
 
 
 def minimise(run: Run) -> None:

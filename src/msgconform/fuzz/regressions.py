@@ -41,6 +41,4 @@ def stored(path: Path = REGRESSIONS_FILE) -> tuple[Stored, ...]:
 
 def for_case(mode: str, endpoint: str, stream: bool) -> list[Stored]:
     """The stored examples one fuzz case replays: same mode and endpoint, streamed or not."""
-    return [
-        s for s in stored() if s.mode == mode and s.endpoint == endpoint and s.stream == stream
-    ]
+    return [s for s in stored() if s.mode == mode and s.endpoint == endpoint and s.stream == stream]

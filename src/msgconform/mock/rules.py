@@ -90,22 +90,19 @@ def tool_result_answers_previous_turn(body: Body) -> SchemaIssue | None:
         asked = {b.get("id") for b in _blocks(messages[i - 1], "tool_use")} if i else set()
         for block in _blocks(message, "tool_result"):
             if block.get("tool_use_id") not in asked:
+                answered = block.get("tool_use_id")
                 return SchemaIssue(
                     f"messages.{i}.content",
-                    f"tool_result {block.get('tool_use_id')!r} has no tool_use in the previous turn",
+                    f"tool_result {answered!r} has no tool_use in the previous turn",
                 )
     return None
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def thinking_budget_below_max_tokens(body: Body) -> SchemaIssue | None:
     thinking = body.get("thinking")
     budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
     tokens = body.get("max_tokens")
-    if _number(budget) and _number(tokens) and budget >= tokens:
+    if isinstance(budget, (int, float)) and isinstance(tokens, (int, float)) and budget >= tokens:
         return SchemaIssue("thinking.budget_tokens", "must be less than max_tokens")
     return None
 

@@ -13,6 +13,7 @@ from typing import Any
 from msgconform.checks import REGISTRY
 from msgconform.checks.base import CaseContext, ConformanceFailure
 from msgconform.contract.document import Contract
+from msgconform.contract.rules import rule_issues
 from msgconform.core import clauses
 from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
@@ -214,7 +215,7 @@ def check_contract_requirements(case: Case, body: Any, contract: Contract) -> No
     wanted = [r for r in case.requires if r in CONTRACT_REQUIREMENTS]
     if not wanted:
         return
-    issues = contract.request_issues(body)
+    issues = contract.request_issues(body) or rule_issues(contract, body)
     overlay = contract.overlay or "upstream"
     if "contract-accepts" in wanted and issues:
         raise NotApplicable(f"the {overlay} contract rejects this request ({issues[0]})")

@@ -48,7 +48,7 @@ def page(title: str, body: str, script: str) -> str:
 def meta_line(run: Run) -> str:
     header = run.header
     rev = header.get("git_revision") or "unknown"
-    seed = "none" if header.get("seed") is None else header["seed"]
+    seed = "derived (suite + contract)" if header.get("seed") is None else header["seed"]
     ended = (run.footer or {}).get("ended_at", "not recorded (the run did not finish)")
     return (
         f'<p class="meta">model <code id="model">{e(header.get("model"))}</code> · '

@@ -121,6 +121,7 @@ def test_fault_grades(
     assert result.exchanges["fuzz:minimal"].status == status
     assert "seed 5" in shown.actual
     assert "curl " in shown.actual
+    assert "keep it (suites/fuzz/regressions.yaml): {" in shown.actual
     assert KEY not in shown.actual
 
 

@@ -9,6 +9,7 @@ a broken stream) and for accepting what a stated MUST says must be refused.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -190,7 +191,8 @@ def to_failure(ctx: CaseContext, problem: Problem, exchange: Exchange) -> Confor
     actual = (
         f"{problem.actual}\n  {shown} ({origin}; seed {notes.get('seed')}, "
         f"rerun with {notes.get('rerun')}; {notes.get('sent')} examples sent):\n"
-        f"  {exchange.curl()}"
+        f"  {exchange.curl()}\n"
+        f"  keep it (suites/fuzz/regressions.yaml): {stored_entry(ctx, exchange)}"
     )
     level = None if problem.gating else "SHOULD"
     return fail(
@@ -201,6 +203,24 @@ def to_failure(ctx: CaseContext, problem: Problem, exchange: Exchange) -> Confor
         event_index=problem.event_index,
         level=level,
     )
+
+
+def stored_entry(ctx: CaseContext, exchange: Exchange) -> str:
+    """The example as an entry of the stored examples (JSON is YAML), replayed on every run."""
+    body = exchange.request_body
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        body = {**body, "model": "{model}"}
+    endpoint = endpoint_of(ctx)
+    breaks = request_breaks(ctx.contract, exchange.request_body, endpoint)
+    entry: dict[str, Any] = {"id": "NAME-ME", "mode": "negative" if breaks else "positive"}
+    if endpoint != "messages":
+        entry["endpoint"] = endpoint
+    if isinstance(body, dict) and body.get("stream") is True:
+        entry["stream"] = True
+    if breaks:
+        entry["breaks"] = breaks[0].what
+    entry.update(body=body, found=f"seed {notes_of(ctx).get('seed')}")
+    return json.dumps(entry, ensure_ascii=False)
 
 
 def endpoint_of(ctx: CaseContext) -> str:

@@ -109,7 +109,8 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
     for selector in args.only:
         flags += ["--only", selector]
     switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
-                "--progress": args.progress, "--explore": args.explore}  # fmt: skip
+                "--progress": args.progress,
+                "--explore": getattr(args, "explore", False)}  # fmt: skip
     return flags + [flag for flag, on in switches.items() if on]
 
 

@@ -26,8 +26,12 @@ class ConformanceFailure(Exception):
         event_index: int | None = None,
         symptom: str | None = None,
         check: str = "",
+        level: str | None = None,
     ) -> None:
         self.clause = clause
+        # A grade below the clause's own level (e.g. a provider stricter than the contract):
+        # None keeps the clause's level.
+        self.level = level
         self.expected = expected
         self.actual = actual
         self.exchange = exchange

@@ -127,6 +127,8 @@ def retry_after_usable(value: str) -> bool:
 REJECTED_WITH_CLAUSES = (
     "REQ-014", "REQ-012", "REQ-013", "REQ-015", "HDR-002", "HDR-003", "ERR-003", "ERR-004",
     "ERR-006", "ERR-007", "ERR-008", "ENDP-002", "ENDP-004",
+    "REQ-030", "REQ-031", "REQ-032", "REQ-033", "REQ-034", "REQ-035", "REQ-036", "REQ-037",
+    "REQ-038",
 )  # fmt: skip
 
 
@@ -142,7 +144,8 @@ def rejected_with(
     """The request is refused with the status, error.type and field name the case expects.
 
     Clauses: REQ-014, REQ-012, REQ-013, REQ-015, HDR-002, HDR-003, ERR-003, ERR-004, ERR-006,
-    ERR-007, ERR-008, ENDP-002, ENDP-004"""
+    ERR-007, ERR-008, ENDP-002, ENDP-004, REQ-030, REQ-031, REQ-032, REQ-033, REQ-034, REQ-035,
+    REQ-036, REQ-037, REQ-038"""
     clause = cited("rejected_with", clause)
     allowed = statuses(ctx, status)
     for exchange in selected(ctx, label, clause):

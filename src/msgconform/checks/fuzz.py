@@ -1,19 +1,28 @@
 """Fuzz checks: judge every generated exchange; a failure shows the minimised example and seed.
 
-The predicates here are shared with the fuzz probe (msgconform.fuzz.probe), which runs them under
-hypothesis shrinking, so the verdict and the minimisation can never disagree.
+The predicates here are shared with the fuzz probe (msgconform.fuzz.probe), which shrinks a failing
+example while the same predicate still finds the same problem, so the verdict and the
+minimisation can never disagree. Verdicts are graded: a provider stricter or more lenient than
+the contract is NON-STRICT; FAIL is kept for a broken server (5xx, no envelope, an invalid 200,
+a broken stream) and for accepting what a stated MUST says must be refused.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import describe
+from msgconform.checks.streaming import stream_rules
 from msgconform.contract.document import Contract
+from msgconform.contract.rules import request_breaks
+from msgconform.core import clauses
 from msgconform.core.exchange import Exchange
+from msgconform.stream.grammar import run
+from msgconform.stream.sse import parse_chunks
 
 if TYPE_CHECKING:
     from msgconform.core.profiles import Profile
@@ -21,6 +30,11 @@ if TYPE_CHECKING:
 MINIMAL = "fuzz:minimal"
 # Overloaded and rate-limited answers say nothing about the request: not judged.
 INCONCLUSIVE = frozenset({429, 529})
+# A negative example is graded by the clause of what it breaks (x-rules and schema keywords).
+NEGATIVE_CLAUSES = (
+    "REQ-014", "REQ-015", "REQ-030", "REQ-031", "REQ-032", "REQ-033", "REQ-034", "REQ-035",
+    "REQ-036", "REQ-037", "REQ-038",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,11 @@ class Problem:
     expected: str
     actual: str
     event_index: int | None = None
+    level: str = "MUST"  # MUST: FAIL; SHOULD: NON-STRICT (stricter or lenient, FAIL with --strict)
+
+    @property
+    def gating(self) -> bool:
+        return self.level == "MUST"
 
 
 Predicate = Callable[[Exchange], "Problem | None"]
@@ -40,9 +59,18 @@ Predicate = Callable[[Exchange], "Problem | None"]
 def positive_problem(
     exchange: Exchange, contract: Contract, profile: Profile, endpoint: str = "messages"
 ) -> Problem | None:
-    """What is wrong with the answer to a schema-valid request (None when it conforms)."""
+    """What is wrong with the answer to a valid request (None when it conforms).
+
+    A proper 4xx error envelope is graded SHOULD: the provider is stricter than the contract,
+    which a maintainer should see but which is not a broken server."""
     expected = "200 and a body that validates"
-    if exchange.status != 200:
+    status = exchange.status
+    if status is not None and 400 <= status < 500 and status not in INCONCLUSIVE:
+        if enveloped(exchange, contract):
+            actual = f"stricter than the contract: {describe(exchange)}"
+            return Problem("REQ-001", expected, actual, level="SHOULD")
+        return Problem("REQ-001", expected, f"not the error envelope: {describe(exchange)}")
+    if status != 200:
         return Problem("REQ-001", expected, describe(exchange))
     if exchange.is_sse:
         return stream_problem(exchange, contract, profile)
@@ -60,16 +88,15 @@ def positive_problem(
     return None
 
 
+def enveloped(exchange: Exchange, contract: Contract) -> bool:
+    data = exchange.json()
+    return data is not None and not contract.error_issues(data)
+
+
 def stream_problem(exchange: Exchange, contract: Contract, profile: Profile) -> Problem | None:
     expected = "a stream that follows the event grammar"
     if not isinstance(exchange.request_body, dict) or not exchange.request_body.get("stream"):
         return Problem("REQ-001", "application/json for stream absent", describe(exchange))
-    try:
-        from msgconform.checks.streaming import stream_rules
-        from msgconform.stream.grammar import run
-        from msgconform.stream.sse import parse_chunks
-    except ImportError:  # the grammar is optional: judge the content type alone
-        return None
     grammar = run(parse_chunks(exchange.chunks), **stream_rules(profile, contract))
     if not grammar.violations:
         return None
@@ -77,10 +104,29 @@ def stream_problem(exchange: Exchange, contract: Contract, profile: Profile) -> 
     return Problem("REQ-001", expected, f"{first.clause}: {first.actual}", first.event_index)
 
 
-def negative_problem(exchange: Exchange, contract: Contract) -> Problem | None:
-    """What is wrong with the answer to a request that breaks the schema (None when right)."""
-    expected = "a 4xx in the error envelope"
+def must_reject(clause_id: str) -> bool:
+    """Only a clause whose own text says the API must (stated MUST) makes leniency a FAIL."""
+    clause = clauses.get(clause_id)
+    return clause.level == "MUST" and clause.level_basis == "stated"
+
+
+def negative_problem(
+    exchange: Exchange, contract: Contract, profile: Profile, endpoint: str = "messages"
+) -> Problem | None:
+    """What is wrong with the answer to a request that breaks the contract (None when right).
+
+    What the request breaks is derived again from the request itself, so an example that is
+    valid after all (shrinking, a stored example, a changed contract) is judged as positive."""
+    breaks = request_breaks(contract, exchange.request_body, endpoint)
+    if not breaks:
+        return positive_problem(exchange, contract, profile, endpoint)
+    broken = breaks[0]
+    expected = f"a 4xx in the error envelope ({broken.what} is broken)"
     status = exchange.status
+    if status is not None and 200 <= status < 300:
+        level = "MUST" if must_reject(broken.clause) else "SHOULD"
+        actual = f"lenient: status {status} for a request that breaks {broken.detail}"
+        return Problem(broken.clause, expected, actual, level=level)
     if status is None or not 400 <= status < 500:
         return Problem("REQ-014", expected, describe(exchange))
     data = exchange.json()
@@ -91,52 +137,20 @@ def negative_problem(exchange: Exchange, contract: Contract) -> Problem | None:
     return None
 
 
+def example_problem(
+    exchange: Exchange, contract: Contract, profile: Profile, endpoint: str = "messages"
+) -> Problem | None:
+    """Judge a generated or stored example by what it is now, not by what its case calls it."""
+    if request_breaks(contract, exchange.request_body, endpoint):
+        return negative_problem(exchange, contract, profile, endpoint)
+    return positive_problem(exchange, contract, profile, endpoint)
+
+
 def server_error(exchange: Exchange) -> Problem | None:
     status = exchange.status
     if status is not None and status >= 500 and status not in INCONCLUSIVE:
         return Problem("ERR-003", "a 4xx (or 200), never a 5xx", describe(exchange))
     return None
-
-
-# ------------------------------------------------------------------ schemathesis' own checks
-
-
-def as_schemathesis(exchange: Exchange) -> Any:
-    """The recorded answer as schemathesis' Response (no secrets: only method and URL go in)."""
-    import requests
-    from schemathesis.core.transport import Response
-
-    return Response(
-        status_code=exchange.status or 0,
-        headers={name: [value] for name, value in exchange.response_headers.items()},
-        content=exchange.body,
-        request=requests.Request(exchange.method, exchange.url).prepare(),
-        elapsed=exchange.elapsed_s,
-        verify=True,
-    )
-
-
-def schemathesis_problem(
-    exchange: Exchange, st_case: Any, clause: str, names: tuple[str, ...]
-) -> Problem | None:
-    """Run schemathesis' response checks on the recorded answer; its failure becomes `clause`."""
-    import schemathesis.checks as st_checks
-    from schemathesis.core.failures import FailureGroup
-
-    if exchange.is_sse:
-        # Streams are judged by our grammar, which knows the profile's framing (Cortecs documents
-        # data-only frames); schemathesis' per-event schema check does not.
-        return None
-    checks = [getattr(st_checks, name) for name in names]
-    try:
-        st_case.validate_response(as_schemathesis(exchange), checks=checks)
-    except (AssertionError, FailureGroup) as exc:  # FailureGroup is a BaseExceptionGroup
-        first = str(exc).strip().splitlines()
-        return Problem(clause, f"schemathesis {', '.join(names)} to pass", " ".join(first[:4]))
-    return None
-
-
-ST_RESPONSE = ("status_code_conformance", "content_type_conformance", "response_schema_conformance")
 
 
 # ------------------------------------------------------------------ the checks
@@ -156,15 +170,18 @@ def judged(ctx: CaseContext) -> Iterator[Exchange]:
             yield exchange
 
 
-def raise_first(ctx: CaseContext, predicate: Predicate, st_clause: str | None = None) -> None:
-    cases = getattr(ctx.exchanges, "st_cases", {})
+def raise_worst(ctx: CaseContext, predicate: Predicate) -> None:
+    """The first gating problem, else the first non-gating one (NON-STRICT), else nothing."""
+    first: tuple[Problem, Exchange] | None = None
     for exchange in judged(ctx):
         problem = predicate(exchange)
-        st_case = cases.get(exchange.label)
-        if problem is None and st_clause and st_case is not None:
-            problem = schemathesis_problem(exchange, st_case, st_clause, ST_RESPONSE)
-        if problem is not None:
+        if problem is None:
+            continue
+        if problem.gating:
             raise to_failure(ctx, problem, exchange)
+        first = first or (problem, exchange)
+    if first is not None:
+        raise to_failure(ctx, *first)
 
 
 def to_failure(ctx: CaseContext, problem: Problem, exchange: Exchange) -> ConformanceFailure:
@@ -174,29 +191,59 @@ def to_failure(ctx: CaseContext, problem: Problem, exchange: Exchange) -> Confor
     actual = (
         f"{problem.actual}\n  {shown} ({origin}; seed {notes.get('seed')}, "
         f"rerun with {notes.get('rerun')}; {notes.get('sent')} examples sent):\n"
-        f"  {exchange.curl()}"
+        f"  {exchange.curl()}\n"
+        f"  keep it (suites/fuzz/regressions.yaml): {stored_entry(ctx, exchange)}"
     )
-    return fail(problem.clause, problem.expected, actual, exchange, event_index=problem.event_index)
+    level = None if problem.gating else "SHOULD"
+    return fail(
+        problem.clause,
+        problem.expected,
+        actual,
+        exchange,
+        event_index=problem.event_index,
+        level=level,
+    )
+
+
+def stored_entry(ctx: CaseContext, exchange: Exchange) -> str:
+    """The example as an entry of the stored examples (JSON is YAML), replayed on every run."""
+    body = exchange.request_body
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        body = {**body, "model": "{model}"}
+    endpoint = endpoint_of(ctx)
+    breaks = request_breaks(ctx.contract, exchange.request_body, endpoint)
+    entry: dict[str, Any] = {"id": "NAME-ME", "mode": "negative" if breaks else "positive"}
+    if endpoint != "messages":
+        entry["endpoint"] = endpoint
+    if isinstance(body, dict) and body.get("stream") is True:
+        entry["stream"] = True
+    if breaks:
+        entry["breaks"] = breaks[0].what
+    entry.update(body=body, found=f"seed {notes_of(ctx).get('seed')}")
+    return json.dumps(entry, ensure_ascii=False)
+
+
+def endpoint_of(ctx: CaseContext) -> str:
+    return str(notes_of(ctx).get("endpoint", "messages"))
 
 
 @check("fuzz_positive_accepted", "REQ-001")
 def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
-    """Every generated schema-valid request gets 200 and a body that validates. Clauses: REQ-001."""
-    endpoint = str(notes_of(ctx).get("endpoint", "messages"))
-
-    def predicate(exchange: Exchange) -> Problem | None:
-        return positive_problem(exchange, ctx.contract, ctx.profile, endpoint)
-
-    raise_first(ctx, predicate, "REQ-001")
+    """Every generated valid request gets 200 and a body that validates; a 4xx error envelope
+    is NON-STRICT (stricter than the contract). Clauses: REQ-001."""
+    endpoint = endpoint_of(ctx)
+    raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
-@check("fuzz_negative_rejected", "REQ-014")
+@check("fuzz_negative_rejected", *NEGATIVE_CLAUSES)
 def fuzz_negative_rejected(ctx: CaseContext, /, **_: Any) -> None:
-    """Every generated schema-breaking request gets a 4xx error envelope. Clauses: REQ-014."""
-    raise_first(ctx, lambda exchange: negative_problem(exchange, ctx.contract), "REQ-014")
+    """Every generated request that breaks the contract gets a 4xx error envelope; a 2xx is
+    NON-STRICT (lenient) unless the broken clause is a stated MUST. Clauses: REQ-014."""
+    endpoint = endpoint_of(ctx)
+    raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
 @check("fuzz_no_server_error", "ERR-003")
 def fuzz_no_server_error(ctx: CaseContext, /, **_: Any) -> None:
     """No generated request is answered with a 5xx. Clauses: ERR-003."""
-    raise_first(ctx, server_error)
+    raise_worst(ctx, server_error)

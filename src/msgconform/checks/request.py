@@ -23,6 +23,9 @@ ACCEPTED_CLAUSES = (
     "REQ-009", "REQ-010", "REQ-011", "REQ-016", "REQ-017", "HDR-001", "HDR-002", "HDR-004",
     "HDR-006", "AUTH-001", "ENDP-001",
 )  # fmt: skip
+# The grade of a check that judges what a model says rather than the wire format (run-record
+# failure level; the engine counts it NON-STRICT, --strict or not).
+MODEL_BEHAVIOUR = "MODEL"
 BETA_QUERY_SYMPTOM = "Claude Code (POST /v1/messages?beta=true) gets 400"
 
 
@@ -48,19 +51,24 @@ def system_honoured(
 ) -> None:
     """The reply obeys a canary instruction in system, so system was not dropped.
 
-    Clauses: REQ-002, REQ-003"""
+    Model behaviour, not wire format: graded MODEL (NON-STRICT), passing when any of the
+    probe's tries has the canary. Clauses: REQ-002, REQ-003"""
     clause = cited("system_honoured", clause)
-    exchange, body = message_body(ctx, clause, label)
-    text = text_of(body)
-    if word.lower() not in text.lower():
-        symptom = "system prompt silently dropped"
-        raise fail(
-            clause,
-            f"the canary {word} in the reply",
-            f"text={short(text)}",
-            exchange,
-            symptom=symptom,
-        )
+    tries = [label] if label is not None else list(ctx.exchanges)
+    text, exchange = "", None
+    for name in tries:
+        exchange, body = message_body(ctx, clause, name)
+        text = text_of(body)
+        if word.lower() in text.lower():
+            return
+    raise fail(
+        clause,
+        f"the canary {word} in the reply (any of {len(tries)} tries)",
+        f"text={short(text)}",
+        exchange,
+        symptom="system prompt silently dropped, or a model that does not obey it",
+        level=MODEL_BEHAVIOUR,
+    )
 
 
 def prefill_of(request: Mapping[str, Any]) -> str:

@@ -1,60 +1,60 @@
-"""The fuzz probe: schemathesis generates requests from the bundled OpenAPI, hypothesis drives them.
+"""The fuzz probe: stored examples first, then requests drawn from the profile's contract.
 
-Every example goes through `session.send` (deadlines, budget, redaction). When one breaks the mode's
-predicate (from checks/fuzz.py) hypothesis shrinks it, so the failure shows the smallest request
-that still breaks the contract. Runs are reproducible: fuzzing phase only, a fixed seed, no
-example database. The seed travels with the exchanges (`FuzzExchanges.notes`) for the checks.
+Every example goes through `session.send` (deadlines, budget, redaction) and is judged by the
+predicates of checks/fuzz.py. The worst problem found (a FAIL before a NON-STRICT) is shrunk
+while the same predicate still finds the same clause at the same grade, and a negative example
+must still break what it broke (re-checked before each candidate is sent).
+
+Runs are reproducible: the seed is the case's, else $MSGCONFORM_SEED (`--seed`), else a fresh
+one under $MSGCONFORM_EXPLORE (`--explore`), else derived from the hashes of the fuzz suite and
+the contract: two nights send the same examples unless the suite or the contract changed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
+import hashlib
 import json
 import os
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
-from hypothesis.errors import Flaky, Unsatisfiable
-from schemathesis import GenerationMode
-
-from msgconform.checks.fuzz import Problem, negative_problem, positive_problem
+from msgconform.checks.fuzz import Problem, example_problem
 from msgconform.contract.document import Contract
-from msgconform.core.cases import Case
+from msgconform.contract.rules import request_breaks
+from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Exchange
-from msgconform.core.profiles import Profile
-from msgconform.fuzz.schema import ENDPOINTS, conforms, operation
-from msgconform.fuzz.schema import MAX_ITEMS as MAX_ITEMS
-from msgconform.fuzz.schema import fuzz_document as fuzz_document
+from msgconform.core.paths import SUITES
+from msgconform.fuzz import regressions
+from msgconform.fuzz.examples import Shape, negative, positive, shaped
+from msgconform.fuzz.ranges import range_probe
+from msgconform.fuzz.schema import ENDPOINTS
+from msgconform.fuzz.shrink import shrink
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
 SEED_ENV = "MSGCONFORM_SEED"
+EXPLORE_ENV = "MSGCONFORM_EXPLORE"
 DEFAULT_EXAMPLES = 20
 DEFAULT_SHRINK_REQUESTS = 50
-SHRINK_CALLS_PER_REQUEST = 4
+DRAWS_PER_EXAMPLE = 20  # a draw that cannot be made valid is dropped; give up after this many
+LOCAL_SHRINK_ATTEMPTS = 400
 MINIMAL = "fuzz:minimal"
 # Overloaded and rate-limited answers say nothing about the request: not judged, not shrunk.
 INCONCLUSIVE = frozenset({429, 529})
-MODEL_MAX = 256  # ModelName's maxLength
 
 
 class FuzzExchanges(dict[str, Exchange]):
-    """The probe's exchanges plus what the checks print besides them (seed, counts, cases)."""
+    """The probe's exchanges plus what the checks print besides them (seed, counts)."""
 
     notes: dict[str, Any]
-    st_cases: dict[str, Any]  # label -> the schemathesis Case, for its response checks
 
     def __init__(self) -> None:
         super().__init__()
         self.notes = {}
-        self.st_cases = {}
 
 
 @dataclass
@@ -65,62 +65,77 @@ class Plan:
     stream: bool
     examples: int
     seed: int
+    seed_from: str
     shrink_requests: int
 
 
 @dataclass
 class Run:
-    """What one hypothesis run saw; `seen` lets a replayed example reuse its first answer."""
-
     plan: Plan
+    shape: Shape
+    session: Session
     exchanges: FuzzExchanges = field(default_factory=FuzzExchanges)
-    seen: dict[bytes, tuple[Exchange, Problem | None]] = field(default_factory=dict)
-    failed: Exchange | None = None
-    best: Exchange | None = None
-    shrink_calls: int = 0
-    st_cases: dict[str, Any] = field(default_factory=dict)
+    worst: tuple[Problem, Exchange] | None = None
     shrinks: int = 0
     dropped: int = 0
+    replayed: int = 0
     budget: BudgetExhausted | None = None
-
-
-class ExampleFailed(Exception):
-    def __init__(self, exchange: Exchange, problem: Problem) -> None:
-        self.exchange = exchange
-        self.problem = problem
-        super().__init__(f"{exchange.label}: {problem.actual}")
 
 
 # ------------------------------------------------------------------ the plan
 
 
-def run_seed(case: Case) -> int:
-    """The case's seed, else $MSGCONFORM_SEED, else a fresh one (always recorded)."""
+def explore_on() -> bool:
+    return os.environ.get(EXPLORE_ENV, "") not in ("", "0")
+
+
+@cache
+def suite_digest() -> str:
+    """The fuzz suite's files (cases, scope, stored examples) as one hash."""
+    digest = hashlib.sha256()
+    for path in sorted((SUITES / "fuzz").glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def contract_digest(contract: Contract) -> str:
+    text = json.dumps(contract.openapi, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_seed(case: Case, contract: Contract) -> tuple[int, str]:
+    """The case's seed, else $MSGCONFORM_SEED, else fresh (--explore), else derived."""
     raw = case.probe_params.get("seed", os.environ.get(SEED_ENV))
-    if raw is None or raw == "":
-        return random.SystemRandom().randrange(2**32)
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{case.test_id}: seed", f"not an integer: {raw!r}") from None
+    if raw is not None and raw != "":
+        try:
+            return int(raw), "given"
+        except (TypeError, ValueError):
+            raise ConfigError(f"{case.test_id}: seed", f"not an integer: {raw!r}") from None
+    if explore_on():
+        return random.SystemRandom().randrange(2**32), "explore"
+    text = f"{suite_digest()}:{contract_digest(contract)}:{case.test_id}"
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16), "derived"
 
 
-def make_plan(session: Session, case: Case) -> Plan:
+def make_plan(session: Session, case: Case, contract: Contract) -> Plan:
     params = case.probe_params
     mode = params.get("mode", "positive")
-    if mode not in ("positive", "negative"):
+    if mode not in ("positive", "negative"):  # "range" never gets here (see `fuzz`)
         raise ConfigError(f"{case.test_id}: probe_params.mode", f"unknown mode {mode!r}")
     endpoint = params.get("endpoint", "messages")
     if endpoint not in ENDPOINTS:
         raise ConfigError(f"{case.test_id}: probe_params.endpoint", f"unknown {endpoint!r}")
     limits = session.profile.limits
+    seed, seed_from = run_seed(case, contract)
     return Plan(
         mode=mode,
         endpoint=endpoint,
         version=params.get("version"),
         stream=case.stream or bool(params.get("stream")),
         examples=int(params.get("examples", limits.get("fuzz_examples", DEFAULT_EXAMPLES))),
-        seed=run_seed(case),
+        seed=seed,
+        seed_from=seed_from,
         shrink_requests=int(
             params.get(
                 "shrink_requests", limits.get("fuzz_shrink_requests", DEFAULT_SHRINK_REQUESTS)
@@ -129,248 +144,160 @@ def make_plan(session: Session, case: Case) -> Plan:
     )
 
 
-# ------------------------------------------------------------------ generation
+# ------------------------------------------------------------------ examples
 
 
-def hypothesis_settings(plan: Plan) -> settings:
-    return settings(
-        max_examples=plan.examples,
-        deadline=None,
-        database=None,
-        derandomize=False,  # the explicit seed decides; derandomize would ignore it
-        phases=[Phase.generate, Phase.shrink],
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-    )
-
-
-# ------------------------------------------------------------------ shaping one example
-
-
-def prepare(body: Any, plan: Plan, profile: Profile, contract: Contract) -> Any:
-    """The request to send, or None to drop the example (see the two modes below)."""
-    if plan.mode == "positive":
-        return positive_body(body, plan, profile, contract)
-    return negative_body(body, plan, profile, contract)
-
-
-def cap_tokens(body: dict[str, Any], profile: Profile) -> None:
+def stored_examples(run: Run) -> Iterator[dict[str, Any]]:
+    plan, profile = run.plan, run.session.profile
     cap = int(profile.limits["max_tokens_cap"])
-    tokens = body.get("max_tokens")
-    if isinstance(tokens, (int, float)) and not isinstance(tokens, bool) and tokens > cap:
-        body["max_tokens"] = cap
+    for entry in regressions.for_case(plan.mode, plan.endpoint, plan.stream):
+        body = materialize(entry.body, profile.models, cap)
+        yield shaped(body, run.shape) if plan.mode == "positive" else body
 
 
-def positive_body(
-    body: Any, plan: Plan, profile: Profile, contract: Contract
-) -> dict[str, Any] | None:
-    if not isinstance(body, dict):
-        return None
-    shaped = {**body, "model": profile.model("small")}
-    cap_tokens(shaped, profile)
-    shaped.pop("stream", None)
-    if plan.stream:
-        shaped["stream"] = True
-    if not conforms(contract, shaped, plan.endpoint) or not fits_profile(shaped, profile):
-        return None
-    return shaped
-
-
-def fits_profile(body: Mapping[str, Any], profile: Profile) -> bool:
-    """Rules a JSON Schema cannot carry (cross-field, or the profile's features)."""
-    thinking = body.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") != "disabled":
-        budget = thinking.get("budget_tokens", 0)
-        # budget_tokens must be below max_tokens, which the cap keeps tiny.
-        if not profile.has("thinking") or budget >= body.get("max_tokens", 0):
-            return False
-    if body.get("tools") and not profile.has("tools"):
-        return False
-    kinds = {
-        block.get("type")
-        for message in body.get("messages", [])
-        if isinstance(message.get("content"), list)
-        for block in message["content"]
-    }
-    if any(kind in kinds and not profile.has(f"{kind}s") for kind in ("image", "document")):
-        return False
-    last = body["messages"][-1]
-    return last.get("role") != "assistant" or profile.has("prefill")
-
-
-def negative_body(body: Any, plan: Plan, profile: Profile, contract: Contract) -> Any:
-    # Only the body is fuzzed negatively: a case whose sole violation is a header (a missing
-    # anthropic-version, an odd anthropic-beta) is dropped, as is one that breaks only the fuzz
-    # view's bounds. The auth and header suites test headers; lenient servers accept these.
-    if isinstance(body, bytes):
-        try:
-            body = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
-            return RawBody(body)
-    if conforms(contract, body, plan.endpoint):
-        return None
-    if isinstance(body, dict):
-        body = dict(body)
-        if isinstance(body.get("model"), str) and 0 < len(body["model"]) <= MODEL_MAX:
-            body["model"] = profile.model("small")  # so the violation is the only reason to refuse
-        cap_tokens(body, profile)
-        body.pop("stream", None)
-    return body
-
-
-@dataclass(frozen=True)
-class RawBody:
-    data: bytes
+def new_examples(run: Run) -> Iterator[dict[str, Any]]:
+    rng = random.Random(run.plan.seed)
+    make: Callable[[random.Random, Shape], Any] = (
+        positive if run.plan.mode == "positive" else negative
+    )
+    for _ in range(run.plan.examples * DRAWS_PER_EXAMPLE):
+        drawn = make(rng, run.shape)
+        if drawn is None:
+            run.dropped += 1
+            continue
+        yield drawn if run.plan.mode == "positive" else drawn[0]
 
 
 # ------------------------------------------------------------------ sending and judging
 
 
 def encode(body: Any) -> bytes:
-    if isinstance(body, RawBody):
-        return body.data
     try:
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: only the escaped form is sendable
         return json.dumps(body).encode("utf-8")
 
 
-def judge(exchange: Exchange, run: Run, session: Session, contract: Contract) -> Problem | None:
-    if exchange.status in INCONCLUSIVE:
-        return None
-    if run.plan.mode == "negative":
-        return negative_problem(exchange, contract)
-    return positive_problem(exchange, contract, session.profile, run.plan.endpoint)
-
-
-def next_label(run: Run) -> str:
-    if run.failed is None:
-        return f"fuzz:{len(run.exchanges) + 1:04d}"
-    run.shrinks += 1
-    return f"fuzz:shrink:{run.shrinks:03d}"
-
-
-def send_example(
-    session: Session, run: Run, body: Any, contract: Contract, st_case: Any
-) -> tuple[Exchange, Problem | None] | None:
-    raw = encode(body)
-    if raw in run.seen:
-        return run.seen[raw]
-    if run.budget is not None or (run.failed and run.shrinks >= run.plan.shrink_requests):
-        return None
-    label = next_label(run)
-    json_body = None if isinstance(body, RawBody) else body
+def send(run: Run, label: str, body: Any) -> Exchange | None:
     try:
-        exchange = session.send(
+        return run.session.send(
             label,
             ENDPOINTS[run.plan.endpoint],
-            json_body,
-            headers=session.headers(version=run.plan.version),
-            raw_body=raw,
+            body,
+            headers=run.session.headers(version=run.plan.version),
+            raw_body=encode(body),
             stream=run.plan.stream,
             retry=False,
         )
     except BudgetExhausted as exc:
         run.budget = exc
         return None
-    if run.failed is None:
-        run.exchanges[label] = exchange
-    run.st_cases[label] = st_case
-    problem = judge(exchange, run, session, contract)
-    if problem is not None:
-        run.failed = run.failed or exchange
-        if run.best is None or smaller(raw, encode_of(run.best)):
-            run.best = exchange
-    run.seen[raw] = (exchange, problem)
-    return run.seen[raw]
 
 
-def encode_of(exchange: Exchange) -> bytes:
-    return exchange.raw_request_body or b""
+def judge(run: Run, exchange: Exchange) -> Problem | None:
+    if exchange.status in INCONCLUSIVE:
+        return None
+    contract, profile, endpoint = run.shape.contract, run.session.profile, run.plan.endpoint
+    return example_problem(exchange, contract, profile, endpoint)
 
 
-def smaller(a: bytes, b: bytes) -> bool:
-    return (len(a), a) < (len(b), b)
-
-
-@contextlib.contextmanager
-def no_local_constants() -> Iterator[None]:
-    """Hide hypothesis' pool of constants read from local source files during a run.
-
-    The pool depends on which modules are imported, so the same seed gave different requests in
-    the CLI and in pytest, and a secret written in a local file could reach a generated body."""
-    # Private API (hypothesis 6.170): looked up at run time, skipped when it moves.
-    providers: Any = importlib.import_module("hypothesis.internal.conjecture.providers")
-    original = getattr(providers, "_get_local_constants", None)
-    if original is None or not hasattr(providers, "Constants"):
-        yield
+def note(run: Run, exchange: Exchange) -> None:
+    problem = judge(run, exchange)
+    if problem is None:
         return
-    sorted_set = importlib.import_module("sortedcontainers").SortedSet
-    floats = importlib.import_module("hypothesis.internal.floats")
-    empty = providers.Constants(
-        integers=sorted_set(),
-        floats=sorted_set(key=floats.float_to_int),
-        bytes=sorted_set(),
-        strings=sorted_set(),
+    if run.worst is None or (problem.gating and not run.worst[0].gating):
+        run.worst = (problem, exchange)
+
+
+def explore(run: Run) -> None:
+    for i, body in enumerate(stored_examples(run), 1):
+        exchange = send(run, f"fuzz:stored:{i:02d}", body)
+        if exchange is None:
+            return
+        run.exchanges[exchange.label] = exchange
+        run.replayed += 1
+        note(run, exchange)
+    for sent, body in enumerate(new_examples(run), 1):
+        if sent > run.plan.examples:
+            break
+        exchange = send(run, f"fuzz:{sent:04d}", body)
+        if exchange is None:
+            return
+        run.exchanges[exchange.label] = exchange
+        note(run, exchange)
+
+
+# ------------------------------------------------------------------ shrinking
+
+
+def same_kind(run: Run, body: Any, original: Any) -> bool:
+    """A candidate stays what the original was: valid, or breaking the same thing."""
+    contract, endpoint = run.shape.contract, run.plan.endpoint
+    now = request_breaks(contract, body, endpoint)
+    if run.plan.mode == "positive":
+        return not now
+    before = request_breaks(contract, original, endpoint)
+    return (
+        bool(now)
+        and bool(before)
+        and (now[0].what, now[0].clause) == (before[0].what, before[0].clause)
     )
-    providers._get_local_constants = lambda: empty
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
 
 
-def explore(session: Session, plan: Plan, contract: Contract) -> Run:
-    run = Run(plan)
-    mode = GenerationMode.POSITIVE if plan.mode == "positive" else GenerationMode.NEGATIVE
-    strategy = operation(contract, plan.endpoint).as_strategy(generation_mode=mode)
+def minimise(run: Run) -> None:
+    if run.worst is None or run.budget is not None:
+        return
+    problem, exchange = run.worst
+    original = exchange.request_body
 
-    @hypothesis_seed(plan.seed)
-    @hypothesis_settings(plan)
-    @given(st.data())
-    def trial(data: st.DataObject) -> None:
-        if run.failed is not None:
-            # Shrinking draws a fresh example per attempt; past the cap each attempt is
-            # rejected before drawing, so the shrinker winds down in milliseconds.
-            run.shrink_calls += 1
-            assume(run.shrink_calls <= plan.shrink_requests * SHRINK_CALLS_PER_REQUEST)
-        case = data.draw(strategy)
-        body = prepare(case.body, plan, session.profile, contract)
-        if body is None and run.failed is None:
-            run.dropped += 1
-        assume(body is not None)
-        answer = send_example(session, run, body, contract, case)
-        if answer is not None and answer[1] is not None:
-            raise ExampleFailed(answer[0], answer[1])
+    def keep(candidate: Any) -> bool:
+        if run.shrinks >= run.plan.shrink_requests or not same_kind(run, candidate, original):
+            return False
+        run.shrinks += 1
+        answer = send(run, f"fuzz:shrink:{run.shrinks:03d}", candidate)
+        if answer is None:
+            return False
+        found = judge(run, answer)
+        return found is not None and (found.clause, found.level) == (problem.clause, problem.level)
 
-    with contextlib.suppress(ExampleFailed, Flaky, Unsatisfiable), no_local_constants():
-        trial()  # the smallest failing example is in run.best whichever way hypothesis ends
-    if run.best is not None:
-        exchange = run.best
-        run.exchanges[MINIMAL] = replace(exchange, label=MINIMAL)
-        run.exchanges.st_cases[MINIMAL] = run.st_cases.get(exchange.label)
-        run.exchanges.notes["minimal_of"] = exchange.label
-    return run
+    smallest = shrink(original, keep, LOCAL_SHRINK_ATTEMPTS)
+    final = exchange
+    if smallest is not original:
+        again = send(run, MINIMAL, smallest)  # the example shown is the one judged, sent again
+        found = judge(run, again) if again is not None else None
+        if again is not None and found is not None and found.level == problem.level:
+            final = again
+    run.exchanges[MINIMAL] = replace(final, label=MINIMAL)
+    run.exchanges.notes["minimal_of"] = exchange.label
 
 
-def fuzz(session: Session, case: Case, body: dict[str, Any]) -> FuzzExchanges:
-    plan = make_plan(session, case)
+def fuzz(session: Session, case: Case, body: dict[str, Any]) -> dict[str, Exchange]:
+    if case.probe_params.get("mode") == "range":
+        return range_probe(session, case, body)
+    return generated(session, case)
+
+
+def generated(session: Session, case: Case) -> FuzzExchanges:
     contract = session.contract(case.probe_params.get("version"))
-    run = explore(session, plan, contract)
+    plan = make_plan(session, case, contract)
+    shape = Shape(contract, session.profile, plan.endpoint, plan.stream)
+    run = Run(plan, shape, session)
+    explore(run)
+    minimise(run)
     sent = [label for label in run.exchanges if label != MINIMAL]
+    rerun = f"--seed {plan.seed}"
     run.exchanges.notes.update(
         seed=plan.seed,
+        seed_from=plan.seed_from,
         mode=plan.mode,
         endpoint=plan.endpoint,
         examples=plan.examples,
         sent=len(sent),
+        replayed=run.replayed,
         dropped=run.dropped,
         shrink_requests=run.shrinks,
-        rerun=f"{SEED_ENV}={plan.seed}",
+        rerun=rerun,
     )
-    run.exchanges.st_cases.update((k, v) for k, v in run.st_cases.items() if k in run.exchanges)
     if not sent:
         if run.budget is not None:
             raise run.budget

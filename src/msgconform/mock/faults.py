@@ -11,6 +11,7 @@ from msgconform.mock import (
     faults_features,
     faults_http,
     faults_request,
+    faults_rules,
     faults_stream,
     faults_wire,
 )
@@ -20,7 +21,14 @@ __all__ = ["FAULTS", "NO_FAULT", "Ctx", "ErrorOut", "Fault", "get"]
 
 FAULTS: dict[str, Fault] = {
     f.name: f
-    for module in (faults_stream, faults_wire, faults_http, faults_request, faults_features)
+    for module in (
+        faults_stream,
+        faults_wire,
+        faults_http,
+        faults_request,
+        faults_features,
+        faults_rules,
+    )
     for f in module.FAULTS
 }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from msgconform.contract.document import Contract, SchemaIssue
 from msgconform.core.profiles import Profile
+from msgconform.mock.rules import rule_issues
 
 SAMPLING = ("temperature", "top_p", "top_k")
 NEW_VERSION = "2026-10-21"
@@ -22,8 +23,14 @@ Validator = Callable[[Any, str], list[SchemaIssue]]
 
 
 def contract_validator(version: str, overlay: str | None) -> Validator:
-    """The contract's request validator, built once per version (never per request)."""
-    return Contract.load(version, overlay).request_issues
+    """The contract's request validator, built once per version (never per request): the
+    schema first, then the cross-field rules by the mock's own code (mock/rules.py)."""
+    contract = Contract.load(version, overlay)
+
+    def validate(body: Any, endpoint: str) -> list[SchemaIssue]:
+        return contract.request_issues(body, endpoint) or rule_issues(contract, body, endpoint)
+
+    return validate
 
 
 def request_issues(

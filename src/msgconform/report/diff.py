@@ -11,6 +11,7 @@ from msgconform.report.record import Run
 WAS_FINE = frozenset({"PASS", "XFAIL", "SKIP"})
 GATES = frozenset({"FAIL", "XPASS"})
 FIXED_FROM = frozenset({"FAIL", "XPASS", "ERROR", "NON-STRICT"})
+GENERATED_AREA = "fuzz"
 
 
 @dataclass
@@ -45,13 +46,27 @@ def classify(change: Change) -> str:
     return "changed"
 
 
+def verdict(case: dict[str, object]) -> str:
+    """A generated case's verdict is its outcome and the clauses it failed, never its example:
+    a new example that fails the same way is the same verdict (see fuzz/probe.py)."""
+    outcome = str(case["outcome"])
+    failures = case.get("failures")
+    if case.get("area") != GENERATED_AREA or not isinstance(failures, list) or not failures:
+        return outcome
+    return f"{outcome} ({', '.join(sorted({str(f['clause']) for f in failures}))})"
+
+
 def diff(old: Run, new: Run) -> Diff:
     before = {str(c["id"]): str(c["outcome"]) for c in old.cases}
     after = {str(c["id"]): str(c["outcome"]) for c in new.cases}
+    verdicts = [{str(c["id"]): verdict(c) for c in run.cases} for run in (old, new)]
     result = Diff()
     for case_id in sorted(before.keys() | after.keys()):
         change = Change(case_id, before.get(case_id), after.get(case_id))
         if change.old == change.new:
+            was, now = verdicts[0].get(case_id), verdicts[1].get(case_id)
+            if was != now:  # same outcome, another clause: not a regression
+                result.changed.append(Change(case_id, was, now))
             continue
         getattr(result, classify(change)).append(change)
     return result

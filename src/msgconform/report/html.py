@@ -48,7 +48,7 @@ def page(title: str, body: str, script: str) -> str:
 def meta_line(run: Run) -> str:
     header = run.header
     rev = header.get("git_revision") or "unknown"
-    seed = "none" if header.get("seed") is None else header["seed"]
+    seed = "derived (suite + contract)" if header.get("seed") is None else header["seed"]
     ended = (run.footer or {}).get("ended_at", "not recorded (the run did not finish)")
     return (
         f'<p class="meta">model <code id="model">{e(header.get("model"))}</code> · '
@@ -225,6 +225,29 @@ def cases_table(run: Run) -> str:
     )
 
 
+MODEL_LEVEL = "MODEL"
+
+
+def model_section(run: Run) -> str:
+    """Checks that judge what a model says (not the wire format), apart from protocol verdicts."""
+    rows = [
+        f'<tr><td><a href="#{e(anchor(str(c["id"])))}">{e(c["id"])}</a></td>'
+        f"<td>{e(f['clause'])}</td><td>{e(f['expected'])}</td><td>{e(f['actual'])}</td></tr>"
+        for c in run.cases
+        for f in c["failures"]
+        if f["level"] == MODEL_LEVEL
+    ]
+    if not rows:
+        return ""
+    return (
+        '<h2 id="model-behaviour">Model behaviour</h2><p class="note">What the model said, '
+        "not what the protocol requires: NON-STRICT, passing when any of its tries passes.</p>"
+        "<table><tr><th>case</th><th>clause</th><th>expected</th><th>seen</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
 def render(run: Run) -> str:
-    body = summary(run) + "<h2>Cases</h2>" + cases_table(run)
+    body = summary(run) + model_section(run) + "<h2>Cases</h2>" + cases_table(run)
     return page(f"msgconform {run.provider} {run.stamp}", body, filter_js("failures-only"))

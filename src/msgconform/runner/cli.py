@@ -66,7 +66,10 @@ def register(sub: Any) -> None:
     run.add_argument("--features")
     run.add_argument("--mock-fault", help="bundled mock only: serve with this named fault")
     run.add_argument("--against-mock", action="store_true", help="the profile against the mock")
-    run.add_argument("--seed", type=int)
+    run.add_argument("--seed", type=int, help="seed for generated requests (default: derived)")
+    run.add_argument(
+        "--explore", action="store_true", help="a fresh seed: new generated requests this run"
+    )
     run.add_argument("--record", metavar="CASSETTE", help="write the exchanges (redacted)")
     run.add_argument("--replay", metavar="CASSETTE", help="re-run the checks offline on one")
     run.add_argument("-q", "--quiet", action="store_true")
@@ -119,7 +122,8 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
     for selector in args.only:
         flags += ["--only", selector]
     switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
-                "--progress": args.progress}  # fmt: skip
+                "--progress": args.progress,
+                "--explore": getattr(args, "explore", False)}  # fmt: skip
     return flags + [flag for flag, on in switches.items() if on]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from msgconform.checks import REGISTRY
 from msgconform.checks.base import CaseContext, ConformanceFailure
 from msgconform.contract.document import Contract
+from msgconform.contract.rules import rule_issues
 from msgconform.core import clauses
 from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
@@ -24,6 +25,7 @@ from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
 GATING = frozenset({"FAIL", "XPASS"})
+MODEL_LEVEL = "MODEL"  # a model's behaviour, not the protocol: NON-STRICT even under --strict
 TRANSIENT_STATUSES = frozenset({429, 529})
 
 
@@ -213,7 +215,7 @@ def check_contract_requirements(case: Case, body: Any, contract: Contract) -> No
     wanted = [r for r in case.requires if r in CONTRACT_REQUIREMENTS]
     if not wanted:
         return
-    issues = contract.request_issues(body)
+    issues = contract.request_issues(body) or rule_issues(contract, body)
     overlay = contract.overlay or "upstream"
     if "contract-accepts" in wanted and issues:
         raise NotApplicable(f"the {overlay} contract rejects this request ({issues[0]})")
@@ -224,7 +226,9 @@ def check_contract_requirements(case: Case, body: Any, contract: Contract) -> No
 def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
     if error is not None:
         return "ERROR", error
-    if any(f.level == "MUST" for f in failures) or (strict and failures):
+    if any(f.level == "MUST" for f in failures):
+        return "FAIL", None
+    if strict and any(f.level != MODEL_LEVEL for f in failures):
         return "FAIL", None
     if failures:
         return "NON-STRICT", None
@@ -246,7 +250,7 @@ def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) ->
 
 def to_failure(check: str, exc: ConformanceFailure) -> Failure:
     clause = clauses.get(exc.clause)
-    level = "MUST" if clause.level == "MUST" else "SHOULD"
+    level = exc.level or ("MUST" if clause.level == "MUST" else "SHOULD")
     return Failure(
         check=check,
         clause=clause.id,

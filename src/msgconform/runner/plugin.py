@@ -66,6 +66,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--against-mock", action="store_true", help="run this profile against the mock")
     group.addoption("--seed", type=int, default=None, help="seed for generated requests")
     group.addoption(
+        "--explore", action="store_true", help="a fresh seed: new generated requests this run"
+    )
+    group.addoption(
         "--progress", action="store_true", help="one line per case (default for live providers)"
     )
     group.addoption("--record", default=None, help="write every exchange to this cassette")

@@ -208,6 +208,22 @@ def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
 PROBES["feature"] = feature_probe  # the feature map (suites/features/features.yaml)
 
 
+@probe("tries")
+def tries(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    """Up to `tries` sends of one request, stopping at the first answer that is not a 200 or
+    whose body contains `until` (a model-behaviour check then passes if any try passes)."""
+    count = int(case.probe_params.get("tries", 3))
+    until = str(case.probe_params.get("until", "")).lower().encode()
+    found: Exchanges = {}
+    for i in range(1, count + 1):
+        label = "main" if i == 1 else f"try:{i}"
+        exchange = session.send(label, MESSAGES, body, stream=bool(body.get("stream")))
+        found[label] = exchange
+        if exchange.status != 200 or until in (exchange.body or b"").lower():
+            break
+    return found
+
+
 @probe("fuzz")
 def fuzz(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
     """Property-based requests. schemathesis and hypothesis load only when a fuzz case runs:

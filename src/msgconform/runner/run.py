@@ -84,11 +84,16 @@ class RunContext:
             "argv": list(config.invocation_params.args),
             "limits": run_limits,
         }
-        # One seed per run, printed in the header, so `--seed N` reproduces generated requests.
-        seed = options["seed"] if options["seed"] is not None else random.randrange(2**32)
+        # `--seed N` reproduces generated requests and `--explore` draws a fresh seed (printed in
+        # the header); with neither, each fuzz case derives its seed from the suite and contract
+        # hashes, so two runs send the same examples (see fuzz/probe.py).
+        seed = options["seed"]
+        if seed is None and config.getoption("explore"):
+            seed = random.randrange(2**32)
         options["seed"] = seed
         options["seed_env_before"] = os.environ.get("MSGCONFORM_SEED")
-        os.environ["MSGCONFORM_SEED"] = str(seed)
+        if seed is not None:
+            os.environ["MSGCONFORM_SEED"] = str(seed)
         return cls(profile, options)
 
     def open(self, cases: Sequence[Case]) -> None:
@@ -208,7 +213,7 @@ class RunContext:
         lines = [
             f"msgconform: {self.profile.name} ({self.profile.model()}): {shown or 'no cases'}",
             f"msgconform: {budget.requests} requests, {budget.output_tokens} output tokens, "
-            f"{time.monotonic() - self.started:.1f}s, seed {self.options.get('seed')}",
+            f"{time.monotonic() - self.started:.1f}s, seed {self.options.get('seed') or 'derived'}",
         ]
         if self.abort_reason:
             lines.append(f"msgconform: run aborted: {self.abort_reason}")

@@ -13,6 +13,7 @@ from msgconform.contract.sources import sources_problems
 from msgconform.core import clauses, profiles
 from msgconform.core.cases import Case, load_all
 from msgconform.core.errors import ConfigError
+from msgconform.fuzz import regressions
 from msgconform.runner import expectations
 from msgconform.runner.engine import CONTRACT_REQUIREMENTS
 from msgconform.runner.probes import PROBES
@@ -47,6 +48,7 @@ def find_problems() -> Iterator[str]:
     yield from uncovered_clauses(cases, registry)
     yield from profile_problems(cases)
     yield from sources_problems()
+    yield from regressions.problems()
 
 
 def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:

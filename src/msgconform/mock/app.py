@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from msgconform.core.profiles import Profile
-from msgconform.mock import faults, scenarios
+from msgconform.mock import faults, scenarios, scenarios_clients
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 from msgconform.mock.httpio import (
@@ -63,6 +63,7 @@ class MockApp:
         self.prefix = secrets.token_hex(4)
         self.scenarios = scenarios.Counter()
         self.memo = Memo()
+        self.client_log = scenarios_clients.ClientLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -70,6 +71,7 @@ class MockApp:
             return
         if scope["type"] != "http":
             return
+        scope, receive, send = scenarios_clients.enter(self.client_log, scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         ctx = Ctx(
             scope["method"],
@@ -240,6 +242,9 @@ class MockApp:
             return
         scenario = scenarios.parse(ctx.headers.get(scenarios.HEADER))
         ctx.stream = body.get("stream") is True
+        if scenario.name == scenarios_clients.NAME:
+            await scenarios_clients.serve(scenario.raw, ctx, reply, self.client_log)
+            return
         if await scenarios.first_byte_delay(scenario, ctx, fault):
             return
         if scenario.name == "stream_error" and not ctx.stream:

@@ -14,7 +14,9 @@ from msgconform.mock.wire import Step, dumps, error_body
 
 Receive = Callable[[], Awaitable[Any]]
 HEADER = "x-msgconform-scenario"
-NAMES = ("rate_limited", "overloaded", "stream_error", "slow_first_byte", "long_stream")
+NAMES = (
+    "rate_limited", "overloaded", "stream_error", "slow_first_byte", "long_stream", "client",
+)  # fmt: skip
 MAX_DELAY_S = 30.0
 MAX_WORDS = 20000
 PING_EVERY = 20

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "msgconform.runner.check_stream",
     "msgconform.report.cli",
     "msgconform.runner.validate",
+    "msgconform.clients.cli",
 )
 
 

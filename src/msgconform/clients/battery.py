@@ -1,0 +1,119 @@
+"""One battery run: the mock on loopback, each scenario through the adapter, judged and graded."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from msgconform.clients import adapter as adapter_mod
+from msgconform.clients import expectations as expectations_mod
+from msgconform.clients.adapter import Adapter, AdapterRun
+from msgconform.clients.expect import expected
+from msgconform.clients.judge import Failure, Seen, judge
+from msgconform.clients.policy import Policy
+from msgconform.clients.scenarios import ClientScenario
+from msgconform.core.profiles import Profile
+from msgconform.mock.scenarios_clients import PREFIX, Logged, build_message, key_for
+from msgconform.mock.server import MockServer
+
+GATING = frozenset({"FAIL", "XPASS"})
+# The adapter gets this long beyond the scenario's own deadline to start its runtime.
+STARTUP_ALLOWANCE_S = 10.0
+
+
+@dataclass
+class ScenarioResult:
+    scenario: ClientScenario
+    outcome: str
+    duration_s: float
+    reason: str | None = None
+    failures: list[Failure] = field(default_factory=list)
+    log: list[Logged] = field(default_factory=list)
+    run: AdapterRun | None = None
+    request: dict[str, Any] = field(default_factory=dict)
+    auth: str = "x-api-key"
+    started: float = 0.0
+
+
+@dataclass(frozen=True)
+class Battery:
+    adapter: Adapter
+    policy: Policy
+    profile: Profile
+    auth: str | None = None
+    strict: bool = False
+    jobs: int = 4
+    expectations: dict[str, expectations_mod.Expectation] = field(default_factory=dict)
+
+    def run(
+        self, scenarios: Sequence[ClientScenario], progress: Callable[[ScenarioResult], None] | None = None
+    ) -> list[ScenarioResult]:
+        key = "sk-msgconform-client-" + secrets.token_hex(12)
+        with MockServer(self.profile, key) as server:
+            def one(scenario: ClientScenario) -> ScenarioResult:
+                result = self.run_one(server, key, scenario)
+                if progress is not None:
+                    progress(result)
+                return result
+
+            with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+                return list(pool.map(one, scenarios))
+
+    def run_one(self, server: MockServer, key: str, scenario: ClientScenario) -> ScenarioResult:
+        token = secrets.token_hex(6)
+        auth = scenario.auth or self.auth or self.profile.preferred_scheme
+        request = scenario.body(self.profile.model())
+        env = {
+            "MSGCONFORM_BASE_URL": f"{server.url}{PREFIX}{scenario.id}/{token}",
+            "MSGCONFORM_API_KEY": key,
+            "MSGCONFORM_AUTH": auth,
+            "MSGCONFORM_SCENARIO": scenario.id,
+        }
+        started = time.monotonic()
+        run = adapter_mod.run(self.adapter, request, env, scenario.within_s + STARTUP_ALLOWANCE_S)
+        log_key = key_for(scenario.id, token)
+        log = server.app.client_log.entries(log_key)
+        server.app.client_log.forget(log_key)
+        result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
+                                request=request, auth=auth, started=started)  # fmt: skip
+        if run.output is None and not run.timed_out:
+            why = f"the adapter {run.problem} (exit {run.exit_code}): {run.stderr.strip()[-300:]}"
+            result.outcome, result.reason = self.grade(scenario, [], why)
+            return result
+        seen = Seen(
+            scenario, expected(scenario, self.policy), self.policy,
+            build_message(scenario.message, str(request["model"]), scenario.id),
+            request, run, log, key, auth, tuple(self.profile.versions),
+        )  # fmt: skip
+        result.failures = judge(seen)
+        result.outcome, result.reason = self.grade(scenario, result.failures, None)
+        return result
+
+    def grade(
+        self, scenario: ClientScenario, failures: list[Failure], error: str | None
+    ) -> tuple[str, str | None]:
+        raw, reason = raw_outcome(failures, error, self.strict)
+        known = expectations_mod.lookup(self.expectations, scenario.test_id)
+        if known is None:
+            return raw, reason
+        if raw != "PASS" and raw in known.expected:
+            return "XFAIL", known.reason
+        if raw == "PASS" and "PASS" not in known.expected:
+            return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
+        return raw, reason
+
+
+def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
+    if error is not None:
+        return "ERROR", error
+    if any(f.level == "MUST" for f in failures) or (strict and failures):
+        return "FAIL", None
+    return ("NON-STRICT", None) if failures else ("PASS", None)
+
+
+def exit_status(results: Sequence[ScenarioResult]) -> int:
+    return 1 if any(r.outcome in GATING for r in results) else 0

@@ -1,0 +1,285 @@
+"""Judging one scenario: what the client returned, the requests it sent, and the waits between.
+
+Every verdict cites a clause and reads Requirement / Expected / Actual, like a provider check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from msgconform.clients.adapter import AdapterRun
+from msgconform.clients.expect import Expected
+from msgconform.clients.policy import Policy
+from msgconform.clients.scenarios import ClientScenario
+from msgconform.core import clauses
+from msgconform.mock.scenarios_clients import Logged
+
+AUTH_CLAUSE = "CLIENT-021"
+REQUEST_CLAUSE = "CLIENT-022"
+RETRY_CLAUSE = "CLIENT-023"
+SHOWN = 160
+
+
+@dataclass
+class Failure:
+    check: str
+    clause: str
+    level: str
+    requirement: str
+    source: str
+    expected: str
+    actual: str
+    symptom: str | None = None
+    event_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Everything the judge looks at for one scenario."""
+
+    scenario: ClientScenario
+    expected: Expected
+    policy: Policy
+    served: dict[str, Any]  # the Message the mock streamed or sent
+    request: dict[str, Any]  # what the adapter was asked to send
+    run: AdapterRun
+    log: Sequence[Logged]
+    key: str
+    auth: str
+    versions: tuple[str, ...]
+
+
+def failure(check: str, clause_id: str, expected: str, actual: str, symptom: str | None = None) -> Failure:
+    clause = clauses.get(clause_id)
+    level = "MUST" if clause.level == "MUST" else "SHOULD"
+    source = f"{clause.source} § {clause.section}"
+    return Failure(check, clause.id, level, clause.title, source, expected, actual, symptom)
+
+
+def short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+
+
+def judge(seen: Seen) -> list[Failure]:
+    found = list(result_failures(seen))
+    found += attempt_failures(seen)
+    found += request_failures(seen)
+    return found
+
+
+# ---- the result ----------------------------------------------------------------------------
+
+
+def result_failures(seen: Seen) -> Iterator[Failure]:
+    clause, run, want = seen.scenario.clauses[0], seen.run, seen.expected
+    if run.timed_out:
+        yield failure(
+            "client_answers", clause, f"a result within {seen.scenario.within_s:g}s",
+            f"no result after {run.elapsed_s:.1f}s; the adapter was stopped",
+            "the call hangs",
+        )  # fmt: skip
+        return
+    output = run.output or {}
+    error, message = output.get("error"), message_of(output)
+    if want.result == "message" and message is None:
+        yield failure("client_result", clause, "the message", f"an error: {short(error)}")
+    elif want.result == "error" and error is None:
+        yield failure(
+            "client_result", clause, f"an error {describe_error(want.error)}",
+            f"a message: {short(summary(message))}", "the caller sees a complete answer",
+        )  # fmt: skip
+    if message is not None and want.result != "error":
+        yield from message_failures(seen, message)
+    if isinstance(error, dict) and want.result == "error":
+        yield from error_failures(seen, error, output.get("partial"))
+
+
+def message_of(output: dict[str, Any]) -> dict[str, Any] | None:
+    if "error" in output:
+        return None
+    found = output.get("message", output if output.get("type") == "message" else None)
+    return found if isinstance(found, dict) else None
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    parts = [f"type {error['type']}" if "type" in error else "", f"status {error['status']}" if "status" in error else ""]
+    shown = ", ".join(p for p in parts if p)
+    return f"({shown})" if shown else "(any type)"
+
+
+def summary(message: dict[str, Any] | None) -> dict[str, Any]:
+    message = message or {}
+    return {"content": view(message.get("content")), "stop_reason": message.get("stop_reason")}
+
+
+def view(content: Any, skip: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The parts of each block a client must get right."""
+    fields = {
+        "text": ("text",),
+        "thinking": ("thinking", "signature"),
+        "tool_use": ("id", "name", "input"),
+    }
+    blocks = content if isinstance(content, list) else []
+    return [
+        {"type": b.get("type"), **{f: b.get(f) for f in fields.get(str(b.get("type")), ())}}
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") not in skip
+    ]
+
+
+def message_failures(seen: Seen, message: dict[str, Any]) -> Iterator[Failure]:
+    clause = seen.scenario.clauses[0]
+    skip = tuple(seen.scenario.expect.get("optional_blocks") or ())
+    want, got = view(seen.served["content"], skip), view(message.get("content"), skip)
+    if want != got:
+        where = first_difference(want, got)
+        yield failure("client_message_content", clause, short(where[0]), short(where[1]))
+    if message.get("stop_reason") != seen.served["stop_reason"]:
+        yield failure(
+            "client_message_stop_reason", clause,
+            f"stop_reason {seen.served['stop_reason']!r}", f"stop_reason {message.get('stop_reason')!r}",
+        )  # fmt: skip
+    usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+    for name in ("input_tokens", "output_tokens"):
+        if usage.get(name) != seen.served["usage"][name]:
+            yield failure(
+                "client_message_usage", clause,
+                f"usage.{name} {seen.served['usage'][name]}", f"usage.{name} {usage.get(name)}",
+            )  # fmt: skip
+
+
+def first_difference(want: list[dict[str, Any]], got: list[dict[str, Any]]) -> tuple[Any, Any]:
+    if len(want) != len(got):
+        return (
+            f"{len(want)} blocks {[b['type'] for b in want]}",
+            f"{len(got)} blocks {[b['type'] for b in got]}",
+        )
+    for index, (a, b) in enumerate(zip(want, got, strict=True)):
+        for name in a:
+            if a[name] != b.get(name):
+                return f"content[{index}].{name} = {short(a[name])}", f"content[{index}].{name} = {short(b.get(name))}"
+    return want, got
+
+
+def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[Failure]:
+    clause, want = seen.scenario.clauses[0], seen.expected.error
+    if "type" in want and error.get("type") != want["type"]:
+        yield failure(
+            "client_error_type", clause, f"error type {want['type']}",
+            f"error type {error.get('type')} ({short(error.get('message', ''))})",
+        )  # fmt: skip
+    if "status" in want and error.get("status") != want["status"]:
+        yield failure("client_error_status", clause, f"status {want['status']}", f"status {error.get('status')}")
+    wanted_text = seen.scenario.expect.get("partial_text")
+    if wanted_text is not None and seen.policy.partial_text_on_error:
+        text = "".join(b.get("text", "") for b in view((partial or {}).get("content")) if b["type"] == "text")
+        if text != wanted_text:
+            yield failure(
+                "client_partial_text", clause, f"the text so far: {short(wanted_text)}",
+                f"{short(text)}" if partial else "no partial message",
+            )  # fmt: skip
+
+
+# ---- attempts and waits --------------------------------------------------------------------
+
+
+def attempt_failures(seen: Seen) -> Iterator[Failure]:
+    clause, want, log = seen.scenario.clauses[0], seen.expected, seen.log
+    why = f" ({want.derived})" if want.derived else ""
+    if want.attempts is not None and len(log) != want.attempts:
+        statuses = ", ".join(str(e.status) for e in log) or "none"
+        yield failure(
+            "client_attempts", clause, f"{want.attempts} request(s){why}",
+            f"{len(log)} request(s), answered {statuses}",
+        )  # fmt: skip
+    for number, (before, after) in enumerate(zip(log, log[1:], strict=False), 1):
+        if number > len(want.waits):
+            break
+        wait, gap = want.waits[number - 1], after.arrived - before.finished
+        if not wait.low_s <= gap <= wait.high_s:
+            yield failure(
+                "client_retry_wait", clause,
+                f"retry {number} after {wait.low_s:.2f}-{wait.high_s:.2f}s ({wait.why})",
+                f"after {gap:.2f}s",
+            )  # fmt: skip
+
+
+# ---- what the client sent ------------------------------------------------------------------
+
+
+def request_failures(seen: Seen) -> Iterator[Failure]:
+    scripted = [("error" in s) for s in seen.scenario.serve]
+    for number, entry in enumerate(seen.log, 1):
+        where = f"request {number} of {len(seen.log)}"
+        problems = list(entry_problems(seen, entry, scripted[min(number - 1, len(scripted) - 1)]))
+        for clause_id, check, expected, actual in problems:
+            yield failure(check, clause_id, expected, f"{where}: {actual}")
+        if problems:
+            return  # one request shows it; the others usually repeat it
+    yield from retry_header_failures(seen)
+
+
+def entry_problems(seen: Seen, entry: Logged, scripted_error: bool) -> Iterator[tuple[str, str, str, str]]:
+    headers = entry.headers
+    if (auth := auth_problem(headers, seen.auth, seen.key)) is not None:
+        yield AUTH_CLAUSE, "client_auth_scheme", f"the key in {seen.auth} only", auth
+    version = headers.get("anthropic-version")
+    if version not in seen.versions:
+        yield REQUEST_CLAUSE, "client_version_header", f"anthropic-version in {list(seen.versions)}", f"{version!r}"
+    content_type = headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/json":
+        yield REQUEST_CLAUSE, "client_content_type", "content-type application/json", repr(content_type)
+    if (body := body_problem(entry.body, seen.request)) is not None:
+        yield REQUEST_CLAUSE, "client_request_body", "the caller's request, as JSON", body
+    rejected = (entry.status or 0) >= 400 and not scripted_error
+    if rejected and auth is None:
+        answer = bytes(entry.response).decode("utf-8", errors="replace")
+        yield REQUEST_CLAUSE, "client_request_accepted", "a request the mock accepts", f"{entry.status} {short(answer)}"
+
+
+def auth_problem(headers: dict[str, str], scheme: str, key: str) -> str | None:
+    bearer, api_key = headers.get("authorization"), headers.get("x-api-key")
+    if scheme == "bearer":
+        if bearer != f"Bearer {key}":
+            return "no Authorization: Bearer with the key" + (" (x-api-key sent)" if api_key else "")
+        return "x-api-key sent as well" if api_key is not None else None
+    if api_key != key:
+        return "no x-api-key with the key" + (" (Authorization sent)" if bearer else "")
+    return "Authorization sent as well" if bearer is not None else None
+
+
+def body_problem(raw: bytes | bytearray, request: dict[str, Any]) -> str | None:
+    try:
+        body = json.loads(bytes(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"not JSON: {exc}"
+    if not isinstance(body, dict):
+        return f"not an object: {short(body)}"
+    wanted = {k: v for k, v in request.items() if k != "stream"}
+    for name, value in wanted.items():
+        if body.get(name) != value:
+            return f"{name} = {short(body.get(name))}, asked {short(value)}"
+    extra = sorted(set(body) - set(wanted) - {"stream"})
+    if extra:
+        return f"fields the caller did not ask for: {', '.join(extra)}"
+    if bool(body.get("stream")) != bool(request.get("stream")):
+        return f"stream = {body.get('stream')!r}, asked {request.get('stream')!r}"
+    return None
+
+
+def retry_header_failures(seen: Seen) -> Iterator[Failure]:
+    if len(seen.log) < 2:
+        return
+    bodies = [bytes(e.body) for e in seen.log]
+    parsed = [json.loads(b) if b else None for b in bodies]
+    if any(p != parsed[0] for p in parsed[1:]):
+        yield failure("client_retry_body", RETRY_CLAUSE, "the same body on every attempt", "the body changed between attempts")
+    name = seen.policy.retry_count_header
+    if name:
+        values = [e.headers.get(name) for e in seen.log]
+        wanted = [str(i) for i in range(len(values))]
+        if values != wanted:
+            yield failure("client_retry_count", RETRY_CLAUSE, f"{name}: {', '.join(wanted)}", f"{name}: {values}")

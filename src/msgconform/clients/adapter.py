@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shlex
 import subprocess
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +27,8 @@ class Adapter:
     argv: tuple[str, ...]
     policy: str
     env: dict[str, str] = field(default_factory=dict)
+    # Speaks the optional lines mode: one process, one scenario per stdin line (see Worker).
+    lines: bool = False
 
 
 @dataclass
@@ -38,18 +43,18 @@ class AdapterRun:
     problem: str | None = None
 
 
-def resolve(spec: str, policy: str | None) -> Adapter:
+def resolve(spec: str, policy: str | None, lines: bool = False) -> Adapter:
     """A shipped adapter's name, or any command line (then --policy names its policy)."""
     found: Shipped | None = shipped().get(spec)
     if found is not None:
         if why := found.missing():
             raise ConfigError("--adapter", why)
-        return Adapter(found.name, found.argv, policy or found.policy, dict(found.env))
+        return Adapter(found.name, found.argv, policy or found.policy, dict(found.env), True)
     argv = tuple(shlex.split(spec))
     if not argv:
         raise ConfigError("--adapter", "empty command", f"one of {', '.join(shipped())} or a command")
     name = os.path.basename(argv[0]) or "adapter"
-    return Adapter(name, argv, policy or "httpx-example")
+    return Adapter(name, argv, policy or "httpx-example", lines=lines)
 
 
 def environment(adapter: Adapter, extra: dict[str, str]) -> dict[str, str]:
@@ -84,3 +89,86 @@ def result_line(stdout: str) -> tuple[dict[str, Any] | None, str | None]:
         if isinstance(value, dict):
             return value, None
     return None, "printed no JSON result line" if stdout.strip() else "printed nothing"
+
+
+class Worker:
+    """One long-lived adapter process in lines mode (MSGCONFORM_PROTOCOL=lines): each stdin line
+    is `{"env": {...}, "request": {...}}`, each answer one stdout line. It spares a process start
+    per scenario (the Python SDK alone takes 2 s of CPU to import). A scenario that times out
+    kills the process; the next call starts a new one."""
+
+    def __init__(self, adapter: Adapter) -> None:
+        self.adapter = adapter
+        self.process: subprocess.Popen[str] | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+
+    def start(self) -> subprocess.Popen[str]:
+        env = environment(self.adapter, {"MSGCONFORM_PROTOCOL": "lines"})
+        self.lines = queue.Queue()
+        try:
+            process = subprocess.Popen(
+                self.adapter.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=self.stderr, text=True, encoding="utf-8", env=env, bufsize=1,
+            )  # fmt: skip
+        except OSError as exc:
+            raise ConfigError("--adapter", f"cannot run {self.adapter.argv[0]}: {exc.strerror}") from None
+        threading.Thread(target=self._read, args=(process, self.lines), daemon=True).start()
+        self.process = process
+        return process
+
+    @staticmethod
+    def _read(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    def call(self, request: dict[str, Any], env: dict[str, str], timeout_s: float) -> AdapterRun:
+        process = self.process if self.process and self.process.poll() is None else self.start()
+        started = time.monotonic()
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps({"env": env, "request": request}, ensure_ascii=False) + "\n")
+            process.stdin.flush()
+        except OSError:
+            return self._gone(started, "closed its input")
+        deadline = started + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                return self._gone(started, "exited")
+            output, _ = result_line(line)
+            if output is not None:
+                return AdapterRun(output, time.monotonic() - started, None, "")
+        self.stop()
+        return AdapterRun(None, time.monotonic() - started, None, self._stderr_tail(), True)
+
+    def _gone(self, started: float, what: str) -> AdapterRun:
+        code = self.process.wait(5) if self.process else None
+        self.process = None
+        return AdapterRun(None, time.monotonic() - started, code, self._stderr_tail(), problem=f"{what} without a result")
+
+    def _stderr_tail(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()[-STDERR_TAIL:]
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(5)
+            self.process = None
+
+    def close(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.stop()
+        self.stderr.close()

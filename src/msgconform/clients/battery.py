@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ from typing import Any
 
 from msgconform.clients import adapter as adapter_mod
 from msgconform.clients import expectations as expectations_mod
-from msgconform.clients.adapter import Adapter, AdapterRun
+from msgconform.clients.adapter import Adapter, AdapterRun, Worker
 from msgconform.clients.expect import expected
 from msgconform.clients.judge import Failure, Seen, judge
 from msgconform.clients.policy import Policy
@@ -53,17 +54,32 @@ class Battery:
         self, scenarios: Sequence[ClientScenario], progress: Callable[[ScenarioResult], None] | None = None
     ) -> list[ScenarioResult]:
         key = "sk-msgconform-client-" + secrets.token_hex(12)
+        workers: queue.Queue[Worker | None] = queue.Queue()
+        for _ in range(max(1, self.jobs)):
+            workers.put(Worker(self.adapter) if self.adapter.lines else None)
+
+        def one(scenario: ClientScenario) -> ScenarioResult:
+            worker = workers.get()
+            try:
+                result = self.run_one(server, key, scenario, worker)
+            finally:
+                workers.put(worker)
+            if progress is not None:
+                progress(result)
+            return result
+
         with MockServer(self.profile, key) as server:
-            def one(scenario: ClientScenario) -> ScenarioResult:
-                result = self.run_one(server, key, scenario)
-                if progress is not None:
-                    progress(result)
-                return result
+            try:
+                with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+                    return list(pool.map(one, scenarios))
+            finally:
+                while not workers.empty():
+                    if (worker := workers.get()) is not None:
+                        worker.close()
 
-            with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-                return list(pool.map(one, scenarios))
-
-    def run_one(self, server: MockServer, key: str, scenario: ClientScenario) -> ScenarioResult:
+    def run_one(
+        self, server: MockServer, key: str, scenario: ClientScenario, worker: Worker | None = None
+    ) -> ScenarioResult:
         token = secrets.token_hex(6)
         auth = scenario.auth or self.auth or self.profile.preferred_scheme
         request = scenario.body(self.profile.model())
@@ -74,7 +90,12 @@ class Battery:
             "MSGCONFORM_SCENARIO": scenario.id,
         }
         started = time.monotonic()
-        run = adapter_mod.run(self.adapter, request, env, scenario.within_s + STARTUP_ALLOWANCE_S)
+        limit = scenario.within_s + STARTUP_ALLOWANCE_S
+        run = (
+            worker.call(request, env, limit)
+            if worker is not None
+            else adapter_mod.run(self.adapter, request, env, limit)
+        )
         log_key = key_for(scenario.id, token)
         log = server.app.client_log.entries(log_key)
         server.app.client_log.forget(log_key)

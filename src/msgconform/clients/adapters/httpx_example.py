@@ -231,11 +231,23 @@ def outcome(request: dict[str, Any]) -> dict[str, Any]:
     return {"error": error, "partial": state.get("message"), "events": state.get("events", [])}
 
 
-def main() -> int:
-    request = json.loads(sys.stdin.read())
+def once(request: dict[str, Any]) -> dict[str, Any]:
     result = outcome(request)
     result["client"] = {"name": "msgconform-httpx-example", "version": httpx.__version__}
-    print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
+def main() -> int:
+    """One request from stdin. Optional lines mode (MSGCONFORM_PROTOCOL=lines, used when the
+    battery is told the adapter speaks it): one `{"env": {...}, "request": {...}}` per line, one
+    result line each, so the runtime starts once."""
+    if os.environ.get("MSGCONFORM_PROTOCOL") != "lines":
+        print(json.dumps(once(json.loads(sys.stdin.read())), ensure_ascii=False))
+        return 0
+    for line in sys.stdin:
+        item = json.loads(line)
+        os.environ.update(item["env"])
+        print(json.dumps(once(item["request"]), ensure_ascii=False), flush=True)
     return 0
 
 

@@ -102,7 +102,8 @@ class Battery:
         result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
                                 request=request, auth=auth, started=started)  # fmt: skip
         if run.output is None and not run.timed_out:
-            why = f"the adapter {run.problem} (exit {run.exit_code}): {run.stderr.strip()[-300:]}"
+            last = [line for line in run.stderr.strip().splitlines() if line.strip()][-2:]
+            why = f"the adapter {run.problem} (exit {run.exit_code}): {' | '.join(last)[-300:]}"
             result.outcome, result.reason = self.grade(scenario, [], why)
             return result
         seen = Seen(

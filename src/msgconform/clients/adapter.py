@@ -149,7 +149,7 @@ class Worker:
 
     def _gone(self, started: float, what: str) -> AdapterRun:
         code = self.process.wait(5) if self.process else None
-        self.process = None
+        self.stop()
         return AdapterRun(None, time.monotonic() - started, code, self._stderr_tail(), problem=f"{what} without a result")
 
     def _stderr_tail(self) -> str:
@@ -157,11 +157,18 @@ class Worker:
         return self.stderr.read()[-STDERR_TAIL:]
 
     def stop(self) -> None:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.process.wait(5)
-            self.process = None
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+        process.wait(5)
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass  # a broken pipe to a killed process
 
     def close(self) -> None:
         if self.process is not None and self.process.stdin is not None:

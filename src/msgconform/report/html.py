@@ -112,9 +112,24 @@ def area_rates(run: Run) -> str:
     )
 
 
-def summary(run: Run) -> str:
+def client_line(run: Run) -> str:
+    """Client runs (msgconform clients) name the client library they judged."""
+    client = run.header.get("client")
+    if run.header.get("run_kind") != "client" or not isinstance(client, dict):
+        return ""
     return (
-        f'<h1>msgconform: <span id="provider">{e(run.provider)}</span></h1>'
+        f'<p class="meta" id="run-kind" data-kind="client">client battery: '
+        f"<code>{e(client.get('name'))} {e(client.get('version'))}</code> through adapter "
+        f"<code>{e(client.get('adapter'))}</code>, judged by policy <code>{e(client.get('policy'))}</code>"
+        f", against the mock emulating <code>{e(run.header['profile'].get('name'))}</code></p>"
+    )
+
+
+def summary(run: Run) -> str:
+    kind = "client battery" if run.header.get("run_kind") == "client" else "msgconform"
+    return (
+        f'<h1>{kind}: <span id="provider">{e(run.provider)}</span></h1>'
+        + client_line(run)
         + meta_line(run)
         + banner(run)
         + "<h2>Outcomes</h2>"
@@ -180,6 +195,9 @@ def detail_row(case: dict[str, Any], ok: str) -> str:
         parts.append(f"<p>Reason: {e(case['reason'])}</p>")
     parts += [failure_block(f) for f in case["failures"]]
     parts += [evidence_block(item) for item in case["evidence"]]
+    if case.get("client_result") is not None:
+        shown = body_text(case["client_result"])
+        parts.append(f"<details><summary>What the client returned</summary><pre>{e(shown)}</pre></details>")
     if not parts:
         return ""
     return f'<tr class="detail" data-ok="{ok}"><td colspan="5">{"".join(parts)}</td></tr>'

@@ -12,7 +12,9 @@ from msgconform.checks import REGISTRY
 from msgconform.contract.sources import sources_problems
 from msgconform.core import clauses, profiles
 from msgconform.core.cases import Case, load_all
+from msgconform.core.datafiles import display, load_validated, load_yaml
 from msgconform.core.errors import ConfigError
+from msgconform.core.paths import SUITES
 from msgconform.fuzz import regressions
 from msgconform.runner import expectations
 from msgconform.runner.engine import CONTRACT_REQUIREMENTS
@@ -49,6 +51,7 @@ def find_problems() -> Iterator[str]:
     yield from profile_problems(cases)
     yield from sources_problems()
     yield from regressions.problems()
+    yield from client_battery_problems(registry)
 
 
 def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
@@ -96,7 +99,7 @@ def check_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> It
 
 
 def uncovered_clauses(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
-    covered = {c for case in cases for c in case.clauses}
+    covered = {c for case in cases for c in case.clauses} | client_citations()
     for clause_id in sorted(set(registry) - covered):
         yield f"clause {clause_id}: no case enforces it"
 
@@ -124,3 +127,29 @@ def print_coverage(cases: list[Case]) -> None:
     for clause_id, entry in clauses.registry().items():
         found = by_clause.get(clause_id, [])
         print(f"{clause_id:11} {entry.level:6} {len(found):3} cases  {entry.title[:60]}")
+
+
+# The client battery (msgconform.clients, a sibling package) is checked here as data only.
+CLIENT_SUITE = SUITES / "clients"
+CLIENT_DATA = (("*.yaml", "client-scenarios"), ("policies/*.yaml", "client-policy"),
+               ("expectations/*.yaml", "expectations"))  # fmt: skip
+
+
+def client_citations() -> set[str]:
+    """The clauses the client scenarios (suites/clients/*.yaml) cite."""
+    cited: set[str] = set()
+    for path in sorted(CLIENT_SUITE.glob("*.yaml")):
+        for entry in (load_yaml(path) or {}).get("scenarios", []):
+            cited.update(entry.get("clauses", []))
+    return cited
+
+
+def client_battery_problems(registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    for pattern, meta in CLIENT_DATA:
+        for path in sorted(CLIENT_SUITE.glob(pattern)):
+            try:
+                load_validated(path, meta)
+            except ConfigError as exc:
+                yield exc.line()
+    for clause_id in sorted(client_citations() - set(registry)):
+        yield f"{display(CLIENT_SUITE)}: unknown clause {clause_id}"

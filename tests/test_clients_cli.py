@@ -21,11 +21,15 @@ ONLY = ["--only", "rate-limit-exhausted", "--only", "bad-request-not-retried"]
 
 
 def battery(tmp_path: Path, adapter: str, label: str) -> tuple[int, Path]:
-    status = main(["clients", "--adapter", adapter, "--label", label, "--out", str(tmp_path), *ONLY])
+    status = main(
+        ["clients", "--adapter", adapter, "--label", label, "--out", str(tmp_path), *ONLY]
+    )
     return status, tmp_path / label / "latest"
 
 
-def test_client_run_writes_a_record_and_gates_a_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_client_run_writes_a_record_and_gates_a_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good, old = battery(tmp_path, "httpx", "client-old")
     broken = f"{shlex.quote(sys.executable)} {shlex.quote(str(BROKEN))} no_retries"
     bad, new = battery(tmp_path, broken, "client-new")
@@ -36,7 +40,8 @@ def test_client_run_writes_a_record_and_gates_a_release(tmp_path: Path, capsys: 
     assert {c["outcome"] for c in run.cases} == {"FAIL", "PASS"}
     assert all((new / name).is_file() for name in ("junit.xml", "report.html", "badge.svg"))
     html = (new / "report.html").read_text(encoding="utf-8")
-    assert 'data-kind="client"' in html and "What the client returned" in html
+    assert 'data-kind="client"' in html
+    assert "What the client returned" in html
     assert "sk-msgconform-client" not in (new / "results.jsonl").read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["diff", str(old), str(new)]) == 1
@@ -49,7 +54,8 @@ def test_unknown_adapter_and_policy_are_one_line_errors(capsys: pytest.CaptureFi
     assert main(["clients", "--adapter", "httpx", "--policy", "nope", "--no-report"]) == 2
     assert main(["clients", "--adapter", "httpx", "--only", "no-such-scenario"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "no client policy 'nope'" in err[0]
+    assert len(err) == 2
+    assert "no client policy 'nope'" in err[0]
 
 
 def test_list_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,11 +66,17 @@ def test_list_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_client_test_reaches_a_scenario_by_header(mock_server: MockServer) -> None:
     headers = {"x-api-key": MOCK_KEY, "anthropic-version": "2023-06-01",
                "x-msgconform-scenario": "client:rate-limited-retry-after:t1"}  # fmt: skip
-    body = {"model": "mock-sonnet", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+    body = {
+        "model": "mock-sonnet",
+        "max_tokens": 16,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
     with httpx.Client(base_url=mock_server.url) as client:
         first = client.post("/v1/messages", json=body, headers=headers)
         second = client.post("/v1/messages", json=body, headers=headers)
     assert (first.status_code, first.headers["retry-after"]) == (429, "2")
-    assert second.status_code == 200 and json.loads(second.text)["content"][0]["type"] == "text"
+    assert second.status_code == 200
+    assert json.loads(second.text)["content"][0]["type"] == "text"
     log = mock_server.app.client_log.entries("client:rate-limited-retry-after:t1")
-    assert [e.status for e in log] == [429, 200] and log[1].arrived >= log[0].finished
+    assert [e.status for e in log] == [429, 200]
+    assert log[1].arrived >= log[0].finished

@@ -25,7 +25,7 @@ def judged(name: str, profile: Profile, only: str | None = None) -> dict[str, st
     chosen = [s for s in load_all() if only is None or s.test_id.startswith(only)]
     results = battery.run(chosen)
     outcomes = {r.scenario.test_id: r.outcome for r in results}
-    bad = {k: (v, r.reason) for r in results for k, v in [(r.scenario.test_id, r.outcome)] if v not in ACCEPTED}
+    bad = {r.scenario.test_id: (r.outcome, r.reason) for r in results if r.outcome not in ACCEPTED}
     assert bad == {}
     assert exit_status(results) == 0
     return outcomes
@@ -37,7 +37,9 @@ def test_python_sdk_passes_or_deviates_as_listed(mock_profile: Profile) -> None:
     assert len(outcomes) >= 30
 
 
-@pytest.mark.skipif(not (SDK_PREV / "anthropic").is_dir(), reason="anthropic 1.x not installed (make sdk-prev)")
+@pytest.mark.skipif(
+    not (SDK_PREV / "anthropic").is_dir(), reason="anthropic 1.x not installed (make sdk-prev)"
+)
 def test_previous_python_sdk_major(mock_profile: Profile) -> None:
     outcomes = judged("python-sdk-1", mock_profile, only="client-end")
     assert outcomes["client-end/CLIENT-013/connection-reset"] == "XFAIL"

@@ -14,9 +14,12 @@ from typing import Any
 
 import httpx
 
-EXAMPLE = Path(__file__).parents[2] / "src" / "msgconform" / "clients" / "adapters" / "httpx_example.py"
+EXAMPLE = (
+    Path(__file__).parents[2] / "src" / "msgconform" / "clients" / "adapters" / "httpx_example.py"
+)
 spec = importlib.util.spec_from_file_location("httpx_example", EXAMPLE)
-assert spec is not None and spec.loader is not None
+assert spec is not None
+assert spec.loader is not None
 m: Any = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)
 
@@ -43,7 +46,9 @@ def retries_client_errors() -> None:
 
 def type_from_status() -> None:
     table = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}
-    m.error_from_response = lambda r: m.APIError(table.get(r.status_code, "api_error"), r.status_code, r.text)
+    m.error_from_response = lambda r: m.APIError(
+        table.get(r.status_code, "api_error"), r.status_code, r.text
+    )
 
 
 def drop_last_delta() -> None:
@@ -51,7 +56,9 @@ def drop_last_delta() -> None:
 
     def events(chunks: Iterator[bytes]) -> Iterator[tuple[str | None, str]]:
         found = list(original(chunks))
-        last = max((i for i, (name, _) in enumerate(found) if name == "content_block_delta"), default=None)
+        last = max(
+            (i for i, (name, _) in enumerate(found) if name == "content_block_delta"), default=None
+        )
         return iter([e for i, e in enumerate(found) if i != last])
 
     m.iter_events = events
@@ -79,7 +86,9 @@ def crash_on_unknown_delta() -> None:
     original = m.apply_delta
     known = {"text_delta", "thinking_delta", "signature_delta", "input_json_delta"}
 
-    def apply(block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int) -> None:
+    def apply(
+        block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int
+    ) -> None:
         if delta.get("type") not in known:
             raise KeyError(delta.get("type"))
         original(block, delta, buffers, index)
@@ -133,7 +142,9 @@ def decode_per_chunk() -> None:
 def parse_each_fragment() -> None:
     original = m.apply_delta
 
-    def apply(block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int) -> None:
+    def apply(
+        block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int
+    ) -> None:
         if delta.get("type") == "input_json_delta":
             block["input"] = {**block.get("input", {}), **json.loads(delta["partial_json"])}
             return
@@ -170,7 +181,9 @@ def usage_from_start() -> None:
 def swallow_stream_error() -> None:
     original = m.accumulate
 
-    def accumulate(events: Iterator[tuple[str | None, str]], state: dict[str, Any]) -> dict[str, Any]:
+    def accumulate(
+        events: Iterator[tuple[str | None, str]], state: dict[str, Any]
+    ) -> dict[str, Any]:
         kept = (e for e in events if e[0] != "error")
         try:
             return dict(original(kept, state))
@@ -183,7 +196,9 @@ def swallow_stream_error() -> None:
 def accept_truncated() -> None:
     original = m.accumulate
 
-    def accumulate(events: Iterator[tuple[str | None, str]], state: dict[str, Any]) -> dict[str, Any]:
+    def accumulate(
+        events: Iterator[tuple[str | None, str]], state: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             return dict(original(events, state))
         except m.APIError as exc:
@@ -219,7 +234,15 @@ def empty_on_json() -> None:
         except m.APIError as exc:
             if "expected an event stream" not in str(exc):
                 raise
-            return {"message": {"type": "message", "role": "assistant", "content": [], "stop_reason": None, "usage": {}}}
+            return {
+                "message": {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "stop_reason": None,
+                    "usage": {},
+                }
+            }
 
     m.call = call
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -52,7 +53,9 @@ def resolve(spec: str, policy: str | None, lines: bool = False) -> Adapter:
         return Adapter(found.name, found.argv, policy or found.policy, dict(found.env), True)
     argv = tuple(shlex.split(spec))
     if not argv:
-        raise ConfigError("--adapter", "empty command", f"one of {', '.join(shipped())} or a command")
+        raise ConfigError(
+            "--adapter", "empty command", f"one of {', '.join(shipped())} or a command"
+        )
     name = os.path.basename(argv[0]) or "adapter"
     return Adapter(name, argv, policy or "httpx-example", lines=lines)
 
@@ -62,7 +65,9 @@ def environment(adapter: Adapter, extra: dict[str, str]) -> dict[str, str]:
     return {**base, **adapter.env, **extra}
 
 
-def run(adapter: Adapter, request: dict[str, Any], env: dict[str, str], timeout_s: float) -> AdapterRun:
+def run(
+    adapter: Adapter, request: dict[str, Any], env: dict[str, str], timeout_s: float
+) -> AdapterRun:
     started = time.monotonic()
     try:
         done = subprocess.run(
@@ -101,7 +106,8 @@ class Worker:
         self.adapter = adapter
         self.process: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        # Closed in close(): it outlives each process the worker starts.
+        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
 
     def start(self) -> subprocess.Popen[str]:
         env = environment(self.adapter, {"MSGCONFORM_PROTOCOL": "lines"})
@@ -112,7 +118,9 @@ class Worker:
                 stderr=self.stderr, text=True, encoding="utf-8", env=env, bufsize=1,
             )  # fmt: skip
         except OSError as exc:
-            raise ConfigError("--adapter", f"cannot run {self.adapter.argv[0]}: {exc.strerror}") from None
+            raise ConfigError(
+                "--adapter", f"cannot run {self.adapter.argv[0]}: {exc.strerror}"
+            ) from None
         threading.Thread(target=self._read, args=(process, self.lines), daemon=True).start()
         self.process = process
         return process
@@ -129,7 +137,9 @@ class Worker:
         started = time.monotonic()
         assert process.stdin is not None
         try:
-            process.stdin.write(json.dumps({"env": env, "request": request}, ensure_ascii=False) + "\n")
+            process.stdin.write(
+                json.dumps({"env": env, "request": request}, ensure_ascii=False) + "\n"
+            )
             process.stdin.flush()
         except OSError:
             return self._gone(started, "closed its input")
@@ -150,7 +160,13 @@ class Worker:
     def _gone(self, started: float, what: str) -> AdapterRun:
         code = self.process.wait(5) if self.process else None
         self.stop()
-        return AdapterRun(None, time.monotonic() - started, code, self._stderr_tail(), problem=f"{what} without a result")
+        return AdapterRun(
+            None,
+            time.monotonic() - started,
+            code,
+            self._stderr_tail(),
+            problem=f"{what} without a result",
+        )
 
     def _stderr_tail(self) -> str:
         self.stderr.seek(0)
@@ -165,10 +181,8 @@ class Worker:
         process.wait(5)
         for pipe in (process.stdin, process.stdout):
             if pipe is not None:
-                try:
+                with contextlib.suppress(OSError):  # a broken pipe to a killed process
                     pipe.close()
-                except OSError:
-                    pass  # a broken pipe to a killed process
 
     def close(self) -> None:
         if self.process is not None and self.process.stdin is not None:

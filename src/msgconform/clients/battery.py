@@ -51,7 +51,9 @@ class Battery:
     expectations: dict[str, expectations_mod.Expectation] = field(default_factory=dict)
 
     def run(
-        self, scenarios: Sequence[ClientScenario], progress: Callable[[ScenarioResult], None] | None = None
+        self,
+        scenarios: Sequence[ClientScenario],
+        progress: Callable[[ScenarioResult], None] | None = None,
     ) -> list[ScenarioResult]:
         key = "sk-msgconform-client-" + secrets.token_hex(12)
         workers: queue.Queue[Worker | None] = queue.Queue()

@@ -28,11 +28,23 @@ def register(sub: Any) -> None:
         "(see src/msgconform/clients/adapters/httpx_example.py).",
     )
     parser.add_argument("--adapter", required=True, metavar="NAME|CMD")
-    parser.add_argument("--policy", metavar="NAME|FILE", help="the client's policy (default: the adapter's)")
-    parser.add_argument("--provider", default="mock", help="the profile the mock emulates (default mock)")
-    parser.add_argument("--auth", choices=["x-api-key", "bearer"], help="scheme to ask for (default: the profile's first)")
-    parser.add_argument("--only", action="append", metavar="ID", help="a scenario id or a test-ID prefix")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"scenarios at once (default {DEFAULT_JOBS})")
+    parser.add_argument(
+        "--policy", metavar="NAME|FILE", help="the client's policy (default: the adapter's)"
+    )
+    parser.add_argument(
+        "--provider", default="mock", help="the profile the mock emulates (default mock)"
+    )
+    parser.add_argument(
+        "--auth",
+        choices=["x-api-key", "bearer"],
+        help="scheme to ask for (default: the profile's first)",
+    )
+    parser.add_argument(
+        "--only", action="append", metavar="ID", help="a scenario id or a test-ID prefix"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=DEFAULT_JOBS, help=f"scenarios at once (default {DEFAULT_JOBS})"
+    )
     parser.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
     parser.add_argument("--label", help="the run's name in reports (default: adapter-version)")
     parser.add_argument("--out", type=Path, help="reports root (default reports/clients)")
@@ -70,16 +82,21 @@ def print_progress(total: int) -> Any:
 
     def show(result: ScenarioResult) -> None:
         done.append(1)
-        print(f"[{len(done):>3}/{total}] {result.outcome:<10} {result.scenario.test_id}", flush=True)
+        print(
+            f"[{len(done):>3}/{total}] {result.outcome:<10} {result.scenario.test_id}", flush=True
+        )
         for failure in result.failures if result.outcome in ("FAIL", "NON-STRICT", "XPASS") else []:
-            print(f"      [{failure.clause} {failure.level}] expected {failure.expected}; got {failure.actual}")
+            where = f"[{failure.clause} {failure.level}]"
+            print(f"      {where} expected {failure.expected}; got {failure.actual}")
         if result.outcome == "ERROR" and result.reason:
             print(f"      {result.reason}")
 
     return show
 
 
-def print_summary(results: list[ScenarioResult], adapter: str, policy_name: str, elapsed: float) -> None:
+def print_summary(
+    results: list[ScenarioResult], adapter: str, policy_name: str, elapsed: float
+) -> None:
     counts: dict[str, int] = {}
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1

@@ -77,7 +77,9 @@ def on_error(
 def wait_for(policy: Policy, headers: dict[str, str], retries_taken: int) -> Wait:
     hint = policy.hint_s(headers)
     if hint is not None:
-        return Wait(hint - WAIT_FLOOR_SLACK_S, hint + WAIT_CEILING_SLACK_S, f"the server's hint {hint:g}s")
+        return Wait(
+            hint - WAIT_FLOOR_SLACK_S, hint + WAIT_CEILING_SLACK_S, f"the server's hint {hint:g}s"
+        )
     low, high = policy.backoff_window(retries_taken)
     return Wait(
         max(0.0, low - WAIT_FLOOR_SLACK_S),

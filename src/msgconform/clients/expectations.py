@@ -34,7 +34,9 @@ def load(policy: str) -> dict[str, Expectation]:
     found = {}
     for key, value in data.items():
         outcomes = value["expected"]
-        found[key] = Expectation(key, (outcomes,) if isinstance(outcomes, str) else tuple(outcomes), value["reason"])
+        found[key] = Expectation(
+            key, (outcomes,) if isinstance(outcomes, str) else tuple(outcomes), value["reason"]
+        )
     return found
 
 
@@ -45,6 +47,10 @@ def lookup(known: Mapping[str, Expectation], test_id: str) -> Expectation | None
         if (entry := known.get("/".join(parts[:depth]))) is not None:
             return entry
     return next(
-        (v for k, v in known.items() if any(c in k for c in "*?[") and fnmatch.fnmatchcase(test_id, k)),
+        (
+            v
+            for k, v in known.items()
+            if any(c in k for c in "*?[") and fnmatch.fnmatchcase(test_id, k)
+        ),
         None,
     )

@@ -4,6 +4,7 @@ Every verdict cites a clause and reads Requirement / Expected / Actual, like a p
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,9 @@ class Seen:
     versions: tuple[str, ...]
 
 
-def failure(check: str, clause_id: str, expected: str, actual: str, symptom: str | None = None) -> Failure:
+def failure(
+    check: str, clause_id: str, expected: str, actual: str, symptom: str | None = None
+) -> Failure:
     clause = clauses.get(clause_id)
     level = "MUST" if clause.level == "MUST" else "SHOULD"
     source = f"{clause.source} § {clause.section}"
@@ -105,7 +108,10 @@ def message_of(output: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def describe_error(error: dict[str, Any]) -> str:
-    parts = [f"type {error['type']}" if "type" in error else "", f"status {error['status']}" if "status" in error else ""]
+    parts = [
+        f"type {error['type']}" if "type" in error else "",
+        f"status {error['status']}" if "status" in error else "",
+    ]
     shown = ", ".join(p for p in parts if p)
     return f"({shown})" if shown else "(any type)"
 
@@ -137,12 +143,16 @@ def message_failures(seen: Seen, message: dict[str, Any]) -> Iterator[Failure]:
     if want != got:
         where = first_difference(want, got)
         yield failure("client_message_content", clause, short(where[0]), short(where[1]))
-    if message.get("stop_reason") != seen.served["stop_reason"]:
+    stop, wanted_stop = message.get("stop_reason"), seen.served["stop_reason"]
+    if stop != wanted_stop:
         yield failure(
-            "client_message_stop_reason", clause,
-            f"stop_reason {seen.served['stop_reason']!r}", f"stop_reason {message.get('stop_reason')!r}",
-        )  # fmt: skip
-    usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+            "client_message_stop_reason",
+            clause,
+            f"stop_reason {wanted_stop!r}",
+            f"stop_reason {stop!r}",
+        )
+    found = message.get("usage")
+    usage: dict[str, Any] = found if isinstance(found, dict) else {}
     for name in ("input_tokens", "output_tokens"):
         if usage.get(name) != seen.served["usage"][name]:
             yield failure(
@@ -160,7 +170,10 @@ def first_difference(want: list[dict[str, Any]], got: list[dict[str, Any]]) -> t
     for index, (a, b) in enumerate(zip(want, got, strict=True)):
         for name in a:
             if a[name] != b.get(name):
-                return f"content[{index}].{name} = {short(a[name])}", f"content[{index}].{name} = {short(b.get(name))}"
+                return (
+                    f"content[{index}].{name} = {short(a[name])}",
+                    f"content[{index}].{name} = {short(b.get(name))}",
+                )
     return want, got
 
 
@@ -172,10 +185,17 @@ def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[
             f"error type {error.get('type')} ({short(error.get('message', ''))})",
         )  # fmt: skip
     if "status" in want and error.get("status") != want["status"]:
-        yield failure("client_error_status", clause, f"status {want['status']}", f"status {error.get('status')}")
+        yield failure(
+            "client_error_status",
+            clause,
+            f"status {want['status']}",
+            f"status {error.get('status')}",
+        )
     wanted_text = seen.scenario.expect.get("partial_text")
     if wanted_text is not None and seen.policy.partial_text_on_error:
-        text = "".join(b.get("text", "") for b in view((partial or {}).get("content")) if b["type"] == "text")
+        text = "".join(
+            b.get("text", "") for b in view((partial or {}).get("content")) if b["type"] == "text"
+        )
         if text != wanted_text:
             yield failure(
                 "client_partial_text", clause, f"the text so far: {short(wanted_text)}",
@@ -195,7 +215,7 @@ def attempt_failures(seen: Seen) -> Iterator[Failure]:
             "client_attempts", clause, f"{want.attempts} request(s){why}",
             f"{len(log)} request(s), answered {statuses}",
         )  # fmt: skip
-    for number, (before, after) in enumerate(zip(log, log[1:], strict=False), 1):
+    for number, (before, after) in enumerate(itertools.pairwise(log), 1):
         if number > len(want.waits):
             break
         wait, gap = want.waits[number - 1], after.arrived - before.finished
@@ -222,29 +242,48 @@ def request_failures(seen: Seen) -> Iterator[Failure]:
     yield from retry_header_failures(seen)
 
 
-def entry_problems(seen: Seen, entry: Logged, scripted_error: bool) -> Iterator[tuple[str, str, str, str]]:
+def entry_problems(
+    seen: Seen, entry: Logged, scripted_error: bool
+) -> Iterator[tuple[str, str, str, str]]:
     headers = entry.headers
     if (auth := auth_problem(headers, seen.auth, seen.key)) is not None:
         yield AUTH_CLAUSE, "client_auth_scheme", f"the key in {seen.auth} only", auth
     version = headers.get("anthropic-version")
     if version not in seen.versions:
-        yield REQUEST_CLAUSE, "client_version_header", f"anthropic-version in {list(seen.versions)}", f"{version!r}"
+        yield (
+            REQUEST_CLAUSE,
+            "client_version_header",
+            f"anthropic-version in {list(seen.versions)}",
+            f"{version!r}",
+        )
     content_type = headers.get("content-type", "").split(";")[0].strip()
     if content_type != "application/json":
-        yield REQUEST_CLAUSE, "client_content_type", "content-type application/json", repr(content_type)
+        yield (
+            REQUEST_CLAUSE,
+            "client_content_type",
+            "content-type application/json",
+            repr(content_type),
+        )
     if (body := body_problem(entry.body, seen.request)) is not None:
         yield REQUEST_CLAUSE, "client_request_body", "the caller's request, as JSON", body
     rejected = (entry.status or 0) >= 400 and not scripted_error
     if rejected and auth is None:
         answer = bytes(entry.response).decode("utf-8", errors="replace")
-        yield REQUEST_CLAUSE, "client_request_accepted", "a request the mock accepts", f"{entry.status} {short(answer)}"
+        yield (
+            REQUEST_CLAUSE,
+            "client_request_accepted",
+            "a request the mock accepts",
+            f"{entry.status} {short(answer)}",
+        )
 
 
 def auth_problem(headers: dict[str, str], scheme: str, key: str) -> str | None:
     bearer, api_key = headers.get("authorization"), headers.get("x-api-key")
     if scheme == "bearer":
         if bearer != f"Bearer {key}":
-            return "no Authorization: Bearer with the key" + (" (x-api-key sent)" if api_key else "")
+            return "no Authorization: Bearer with the key" + (
+                " (x-api-key sent)" if api_key else ""
+            )
         return "x-api-key sent as well" if api_key is not None else None
     if api_key != key:
         return "no x-api-key with the key" + (" (Authorization sent)" if bearer else "")
@@ -276,10 +315,20 @@ def retry_header_failures(seen: Seen) -> Iterator[Failure]:
     bodies = [bytes(e.body) for e in seen.log]
     parsed = [json.loads(b) if b else None for b in bodies]
     if any(p != parsed[0] for p in parsed[1:]):
-        yield failure("client_retry_body", RETRY_CLAUSE, "the same body on every attempt", "the body changed between attempts")
+        yield failure(
+            "client_retry_body",
+            RETRY_CLAUSE,
+            "the same body on every attempt",
+            "the body changed between attempts",
+        )
     name = seen.policy.retry_count_header
     if name:
         values = [e.headers.get(name) for e in seen.log]
         wanted = [str(i) for i in range(len(values))]
         if values != wanted:
-            yield failure("client_retry_count", RETRY_CLAUSE, f"{name}: {', '.join(wanted)}", f"{name}: {values}")
+            yield failure(
+                "client_retry_count",
+                RETRY_CLAUSE,
+                f"{name}: {', '.join(wanted)}",
+                f"{name}: {values}",
+            )

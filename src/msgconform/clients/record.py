@@ -31,13 +31,22 @@ def client_info(results: Sequence[ScenarioResult]) -> dict[str, str]:
 
 
 def label_for(battery: Battery, info: dict[str, str]) -> str:
-    raw = f"{battery.adapter.name}-{info['version']}" if info["version"] != "unknown" else battery.adapter.name
+    raw = (
+        f"{battery.adapter.name}-{info['version']}"
+        if info["version"] != "unknown"
+        else battery.adapter.name
+    )
     return re.sub(r"[^A-Za-z0-9_.-]", "-", raw).strip("-.") or "client"
 
 
 def write(
-    battery: Battery, results: Sequence[ScenarioResult], *, label: str | None, out: Path | None,
-    argv: Sequence[str], key: str = "",
+    battery: Battery,
+    results: Sequence[ScenarioResult],
+    *,
+    label: str | None,
+    out: Path | None,
+    argv: Sequence[str],
+    key: str = "",
 ) -> Path:
     info = client_info(results)
     name = label or label_for(battery, info)
@@ -102,11 +111,20 @@ def evidence(result: ScenarioResult, number: int, entry: Logged) -> dict[str, An
     ended = "eof" if entry.ended is not None else "reset" if entry.responded else "none"
     return {
         "label": f"attempt {number} at +{offset:.2f}s",
-        "request": {"method": entry.method, "url": entry.path, "headers": dict(entry.headers), "body": body},
+        "request": {
+            "method": entry.method,
+            "url": entry.path,
+            "headers": dict(entry.headers),
+            "body": body,
+        },
         "response": {
-            "status": entry.status, "headers": {}, "body": answer, "transcript": None,
-            "ended": ended, "error": None,
-        },  # fmt: skip
+            "status": entry.status,
+            "headers": {},
+            "body": answer,
+            "transcript": None,
+            "ended": ended,
+            "error": None,
+        },
         "request_id": None,
         "curl": curl(result, number, body_text),
     }
@@ -116,10 +134,13 @@ def curl(result: ScenarioResult, number: int, body: str) -> str:
     tag = f"client:{result.scenario.id}:replay{number}"
     return " ".join(
         [
-            "curl -sN", shlex.quote(f"{MOCK_URL}/v1/messages"),
-            "-H", shlex.quote(f"x-msgconform-scenario: {tag}"),
+            "curl -sN",
+            shlex.quote(f"{MOCK_URL}/v1/messages"),
+            "-H",
+            shlex.quote(f"x-msgconform-scenario: {tag}"),
             "-H 'content-type: application/json' -H 'anthropic-version: 2023-06-01'",
-            "-H \"x-api-key: $MSGCONFORM_MOCK_KEY\"",
-            "-d", shlex.quote(body),
+            '-H "x-api-key: $MSGCONFORM_MOCK_KEY"',
+            "-d",
+            shlex.quote(body),
         ]
     )

@@ -117,9 +117,7 @@ def select(only: list[str] | None, directory: Path = SCENARIO_DIR) -> list[Clien
     scenarios = list(load_all(directory))
     if not only:
         return scenarios
-    chosen = [
-        s for s in scenarios if any(s.id == o or s.test_id.startswith(o) for o in only)
-    ]
+    chosen = [s for s in scenarios if any(s.id == o or s.test_id.startswith(o) for o in only)]
     if not chosen:
         raise ConfigError("--only", f"no client scenario matches {', '.join(only)}")
     return chosen

@@ -100,7 +100,9 @@ def key_for(scenario_id: str, token: str) -> str:
     return f"{NAME}:{scenario_id}:{token}"
 
 
-def enter(log: ClientLog, scope: Scope, receive: Receive, send: Send) -> tuple[Scope, Receive, Send]:
+def enter(
+    log: ClientLog, scope: Scope, receive: Receive, send: Send
+) -> tuple[Scope, Receive, Send]:
     """Route a base-URL scenario to its header form and log the request; others pass untouched."""
     if scope.get("type") != "http":
         return scope, receive, send
@@ -161,7 +163,9 @@ async def serve(key: str, ctx: Ctx, reply: Reply, log: ClientLog) -> None:
     scenario_id = key.split(":")[1] if key.count(":") >= 1 else ""
     script = scripts().get(scenario_id)
     if script is None:
-        await reply.error(error(400, f"x-msgconform-scenario: unknown client scenario {scenario_id!r}"))
+        await reply.error(
+            error(400, f"x-msgconform-scenario: unknown client scenario {scenario_id!r}")
+        )
         return
     if (problem := auth_problem(script.get("auth"), ctx.headers)) is not None:
         await reply.error(problem)
@@ -261,7 +265,9 @@ def stream_events(message: dict[str, Any], wire: dict[str, Any]) -> list[Event]:
         events += block_events(index, block, wire)
     delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
     delta_usage = wire.get("delta_usage") or dict(final)
-    events.append(("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage}))
+    events.append(
+        ("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage})
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     if wire.get("pings"):
         events = ping_everywhere(events)
@@ -273,7 +279,11 @@ def block_events(index: int, block: dict[str, Any], wire: dict[str, Any]) -> lis
     deltas: list[dict[str, Any]] = []
     if kind == "text":
         shell: dict[str, Any] = {"type": "text", "text": ""}
-        pieces = list(block["text"]) if wire.get("text_deltas") == "chars" else word_pieces(block["text"])
+        pieces = (
+            list(block["text"])
+            if wire.get("text_deltas") == "chars"
+            else word_pieces(block["text"])
+        )
         deltas = [{"type": "text_delta", "text": p} for p in pieces]
     elif kind == "thinking":
         shell = {"type": "thinking", "thinking": "", "signature": ""}
@@ -287,7 +297,10 @@ def block_events(index: int, block: dict[str, Any], wire: dict[str, Any]) -> lis
     else:  # a block type no client knows yet: it arrives whole in its start event
         shell = dict(block)
     out: list[Event] = [
-        ("content_block_start", {"type": "content_block_start", "index": index, "content_block": shell})
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": shell},
+        )
     ]
     out += [
         ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d})

@@ -120,7 +120,8 @@ def client_line(run: Run) -> str:
     return (
         f'<p class="meta" id="run-kind" data-kind="client">client battery: '
         f"<code>{e(client.get('name'))} {e(client.get('version'))}</code> through adapter "
-        f"<code>{e(client.get('adapter'))}</code>, judged by policy <code>{e(client.get('policy'))}</code>"
+        f"<code>{e(client.get('adapter'))}</code>, "
+        f"judged by policy <code>{e(client.get('policy'))}</code>"
         f", against the mock emulating <code>{e(run.header['profile'].get('name'))}</code></p>"
     )
 
@@ -197,7 +198,9 @@ def detail_row(case: dict[str, Any], ok: str) -> str:
     parts += [evidence_block(item) for item in case["evidence"]]
     if case.get("client_result") is not None:
         shown = body_text(case["client_result"])
-        parts.append(f"<details><summary>What the client returned</summary><pre>{e(shown)}</pre></details>")
+        parts.append(
+            f"<details><summary>What the client returned</summary><pre>{e(shown)}</pre></details>"
+        )
     if not parts:
         return ""
     return f'<tr class="detail" data-ok="{ok}"><td colspan="5">{"".join(parts)}</td></tr>'

@@ -62,7 +62,8 @@ def should_retry(response: httpx.Response) -> bool:
     hint = response.headers.get("x-should-retry")
     if hint in ("true", "false"):
         return hint == "true"
-    return response.status_code in RETRY_STATUSES or response.status_code >= 500
+    status = int(response.status_code)
+    return bool(status in RETRY_STATUSES or status >= 500)
 
 
 def retry_wait(response: httpx.Response, retries_taken: int) -> float:
@@ -74,13 +75,17 @@ def retry_wait(response: httpx.Response, retries_taken: int) -> float:
         if 0 < value <= RETRY_AFTER_CAP_S:
             return value
         break
-    return min(0.5 * 2**retries_taken, 8.0) * (1 - 0.25 * random.random())
+    return float(min(0.5 * 2**retries_taken, 8.0) * (1 - 0.25 * random.random()))
 
 
-def open_response(client: httpx.Client, url: str, body: dict[str, Any], auth: str, key: str) -> httpx.Response:
+def open_response(
+    client: httpx.Client, url: str, body: dict[str, Any], auth: str, key: str
+) -> httpx.Response:
     """Send with retries; the response is open (its body unread) when it is a 2xx."""
     for retry in range(MAX_RETRIES + 1):
-        request = client.build_request("POST", url, content=encode(body), headers=headers_for(auth, key, retry))
+        request = client.build_request(
+            "POST", url, content=encode(body), headers=headers_for(auth, key, retry)
+        )
         response = client.send(request, stream=True)
         if response.status_code < 400:
             return response
@@ -178,13 +183,17 @@ def apply_event(message: dict[str, Any], event: dict[str, Any], buffers: dict[in
             text = buffers.pop(event["index"], "")
             block["input"] = json.loads(text) if text else {}
     elif kind == "message_delta":
-        message.update({k: v for k, v in event["delta"].items() if k in ("stop_reason", "stop_sequence")})
+        message.update(
+            {k: v for k, v in event["delta"].items() if k in ("stop_reason", "stop_sequence")}
+        )
         for name, value in (event.get("usage") or {}).items():
             if value is not None:
                 message["usage"][name] = value
 
 
-def apply_delta(block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int) -> None:
+def apply_delta(
+    block: dict[str, Any], delta: dict[str, Any], buffers: dict[int, str], index: int
+) -> None:
     kind = delta.get("type")
     if kind == "text_delta":
         block["text"] = block.get("text", "") + delta["text"]

@@ -53,8 +53,7 @@ def stream(client: Any, params: dict[str, Any]) -> dict[str, Any]:
     try:
         with client.messages.stream(**params) as running:
             holder["stream"] = running
-            for event in running:
-                events.append(event.type)
+            events.extend(event.type for event in running)
             return {"message": dump(running.get_final_message()), "events": events}
     except Exception as exc:
         return {"error": error_of(exc), "partial": snapshot(holder.get("stream")), "events": events}

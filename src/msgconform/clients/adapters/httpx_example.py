@@ -59,7 +59,7 @@ def encode(body: dict[str, Any]) -> bytes:
 
 
 def should_retry(response: httpx.Response) -> bool:
-    hint = response.headers.get("x-should-retry")
+    hint = str(response.headers.get("x-should-retry", ""))
     if hint in ("true", "false"):
         return hint == "true"
     status = int(response.status_code)

@@ -32,6 +32,11 @@ def register(sub: Any) -> None:
         "--policy", metavar="NAME|FILE", help="the client's policy (default: the adapter's)"
     )
     parser.add_argument(
+        "--lines",
+        action="store_true",
+        help="CMD speaks the protocol's lines mode: one process per worker, not per scenario",
+    )
+    parser.add_argument(
         "--provider", default="mock", help="the profile the mock emulates (default mock)"
     )
     parser.add_argument(
@@ -59,7 +64,7 @@ def run_clients(args: argparse.Namespace) -> int:
         for scenario in chosen:
             print(f"{scenario.test_id:60} {scenario.description}")
         return 0
-    adapter = adapter_mod.resolve(args.adapter, args.policy)
+    adapter = adapter_mod.resolve(args.adapter, args.policy, args.lines)
     client_policy = policy.load(adapter.policy)
     battery = Battery(
         adapter, client_policy, profiles.load(args.provider, {}), args.auth, args.strict,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from msgconform.core.datafiles import display, load_validated
+from msgconform.core.datafiles import load_validated
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 
@@ -88,6 +88,3 @@ def load(name: str) -> Policy:
         partial_text_on_error=bool(data["partial_text_on_error"]),
     )
 
-
-def describe(path: Path) -> str:
-    return display(path)

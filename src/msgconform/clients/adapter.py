@@ -18,6 +18,8 @@ from msgconform.clients.adapters import Shipped, shipped
 from msgconform.core.errors import ConfigError
 
 STDERR_TAIL = 2000
+# Loading a runtime and an SDK on a loaded 2-core machine has taken 30 s; waiting costs nothing.
+READY_TIMEOUT_S = 120.0
 # Credentials of the caller's own environment never reach an adapter: it gets the mock's key only.
 DROPPED_PREFIXES = ("ANTHROPIC_", "MSGCONFORM_")
 
@@ -97,8 +99,9 @@ def result_line(stdout: str) -> tuple[dict[str, Any] | None, str | None]:
 
 
 class Worker:
-    """One long-lived adapter process in lines mode (MSGCONFORM_PROTOCOL=lines): each stdin line
-    is `{"env": {...}, "request": {...}}`, each answer one stdout line. It spares a process start
+    """One long-lived adapter process in lines mode (MSGCONFORM_PROTOCOL=lines): it first prints
+    `{"ready": true}`, then each stdin line is `{"env": {...}, "request": {...}}` and each answer
+    one stdout line. It spares a process start
     per scenario (the Python SDK alone takes 2 s of CPU to import). A scenario that times out
     kills the process; the next call starts a new one."""
 
@@ -132,8 +135,25 @@ class Worker:
             lines.put(line)
         lines.put(None)
 
+    def ready(self) -> subprocess.Popen[str] | None:
+        """A running process that has said `{"ready": true}` (its runtime and client loaded), so a
+        slow start on a busy machine never eats into a scenario's deadline."""
+        if self.process is not None and self.process.poll() is None:
+            return self.process
+        process = self.start()
+        try:
+            line = self.lines.get(timeout=READY_TIMEOUT_S)
+        except queue.Empty:
+            line = None
+        if line is None or (result_line(line)[0] or {}).get("ready") is not True:
+            self.stop()
+            return None
+        return process
+
     def call(self, request: dict[str, Any], env: dict[str, str], timeout_s: float) -> AdapterRun:
-        process = self.process if self.process and self.process.poll() is None else self.start()
+        process = self.ready()
+        if process is None:
+            return AdapterRun(None, 0.0, None, self._stderr_tail(), problem="never said ready")
         started = time.monotonic()
         assert process.stdin is not None
         try:

@@ -103,9 +103,7 @@ class Battery:
         server.app.client_log.forget(log_key)
         result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
                                 request=request, auth=auth, started=started)  # fmt: skip
-        if run.output is None and not run.timed_out:
-            last = [line for line in run.stderr.strip().splitlines() if line.strip()][-2:]
-            why = f"the adapter {run.problem} (exit {run.exit_code}): {' | '.join(last)[-300:]}"
+        if (why := no_verdict(run, log)) is not None:
             result.outcome, result.reason = self.grade(scenario, [], why)
             return result
         seen = Seen(
@@ -129,6 +127,17 @@ class Battery:
         if raw == "PASS" and "PASS" not in known.expected:
             return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
         return raw, reason
+
+
+def no_verdict(run: AdapterRun, log: list[Logged]) -> str | None:
+    """Adapter trouble is ERROR, not a verdict on the client: no result line at all, or a timeout
+    before the client sent anything (a runtime that never got going)."""
+    if run.timed_out and not log:
+        return f"the adapter sent no request within {run.elapsed_s:.0f}s"
+    if run.output is None and not run.timed_out:
+        last = [line for line in run.stderr.strip().splitlines() if line.strip()][-2:]
+        return f"the adapter {run.problem} (exit {run.exit_code}): {' | '.join(last)[-300:]}"
+    return None
 
 
 def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:

@@ -248,11 +248,13 @@ def once(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     """One request from stdin. Optional lines mode (MSGCONFORM_PROTOCOL=lines, used when the
-    battery is told the adapter speaks it): one `{"env": {...}, "request": {...}}` per line, one
-    result line each, so the runtime starts once."""
+    battery is told the adapter speaks it): print `{"ready": true}` once loaded, then read one
+    `{"env": {...}, "request": {...}}` per line and print one result line each, so the runtime
+    starts once."""
     if os.environ.get("MSGCONFORM_PROTOCOL") != "lines":
         print(json.dumps(once(json.loads(sys.stdin.read())), ensure_ascii=False))
         return 0
+    print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         item = json.loads(line)
         os.environ.update(item["env"])

@@ -89,6 +89,7 @@ def main() -> int:
     if os.environ.get("MSGCONFORM_PROTOCOL") != "lines":
         print(json.dumps(once(json.loads(sys.stdin.read())), ensure_ascii=False, default=str))
         return 0
+    print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         item = json.loads(line)
         os.environ.update(item["env"])

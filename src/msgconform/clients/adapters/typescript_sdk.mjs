@@ -69,6 +69,7 @@ function answer(result) {
 }
 
 if (process.env.MSGCONFORM_PROTOCOL === "lines") {
+  process.stdout.write(JSON.stringify({ ready: true }) + "\n");
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;

@@ -44,6 +44,7 @@ class AdapterRun:
     stderr: str
     timed_out: bool = False
     problem: str | None = None
+    started: float = 0.0  # time.monotonic() when the request was handed to the adapter
 
 
 def resolve(spec: str, policy: str | None, lines: bool = False) -> Adapter:
@@ -78,12 +79,14 @@ def run(
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
-        return AdapterRun(None, time.monotonic() - started, None, stderr[-STDERR_TAIL:], True)
+        tail = stderr[-STDERR_TAIL:]
+        return AdapterRun(None, time.monotonic() - started, None, tail, True, started=started)
     except OSError as exc:
         raise ConfigError("--adapter", f"cannot run {adapter.argv[0]}: {exc.strerror}") from None
     elapsed = time.monotonic() - started
     output, problem = result_line(done.stdout)
-    return AdapterRun(output, elapsed, done.returncode, done.stderr[-STDERR_TAIL:], problem=problem)
+    tail = done.stderr[-STDERR_TAIL:]
+    return AdapterRun(output, elapsed, done.returncode, tail, problem=problem, started=started)
 
 
 def result_line(stdout: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -173,9 +176,10 @@ class Worker:
                 return self._gone(started, "exited")
             output, _ = result_line(line)
             if output is not None:
-                return AdapterRun(output, time.monotonic() - started, None, "")
+                return AdapterRun(output, time.monotonic() - started, None, "", started=started)
         self.stop()
-        return AdapterRun(None, time.monotonic() - started, None, self._stderr_tail(), True)
+        tail = self._stderr_tail()
+        return AdapterRun(None, time.monotonic() - started, None, tail, True, started=started)
 
     def _gone(self, started: float, what: str) -> AdapterRun:
         code = self.process.wait(5) if self.process else None

@@ -101,6 +101,7 @@ class Battery:
         log_key = key_for(scenario.id, token)
         log = server.app.client_log.entries(log_key)
         server.app.client_log.forget(log_key)
+        started = run.started or started
         result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
                                 request=request, auth=auth, started=started)  # fmt: skip
         if (why := no_verdict(run, log)) is not None:

@@ -42,5 +42,8 @@ Per-request controls: `x-msgconform-fault: NAME` (see `msgconform.mock.faults`) 
 overloaded (529, retry-after: 1), stream_error (event: error after the first delta; JSON: 500),
 slow_first_byte (ARG seconds, default 1.5), long_stream (ARG words, default 2000, pings every 20
 events). For rate_limited/overloaded, ARG=N refuses only the first N requests carrying that exact
-header value. Every pause ends within 30 s, and sooner if the client leaves.
+header value. Every pause ends within 30 s, and sooner if the client leaves. NAME `client`
+(`client:<scenario-id>[:<tag>]`, or the base URL `/_msgconform/clients/<scenario-id>/<token>`)
+serves a client-battery scenario of suites/clients/*.yaml, attempt by attempt (see
+`msgconform.mock.scenarios_clients`).
 """

@@ -20,6 +20,7 @@ from msgconform.clients.scenarios import ClientScenario
 from msgconform.core.profiles import Profile
 from msgconform.mock.scenarios_clients import PREFIX, Logged, build_message, key_for
 from msgconform.mock.server import MockServer
+from msgconform.mock.validate import contract_validator, request_issues
 
 GATING = frozenset({"FAIL", "XPASS"})
 # The adapter gets this long beyond the scenario's own deadline to start its runtime.
@@ -91,6 +92,8 @@ class Battery:
             "MSGCONFORM_AUTH": auth,
             "MSGCONFORM_SCENARIO": scenario.id,
         }
+        if (why := not_applicable(scenario, self.profile, request, auth)) is not None:
+            return ScenarioResult(scenario, "SKIP", 0.0, why, request=request, auth=auth)
         started = time.monotonic()
         limit = scenario.within_s + STARTUP_ALLOWANCE_S
         run = (
@@ -128,6 +131,19 @@ class Battery:
         if raw == "PASS" and "PASS" not in known.expected:
             return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
         return raw, reason
+
+
+def not_applicable(
+    scenario: ClientScenario, profile: Profile, request: dict[str, Any], auth: str
+) -> str | None:
+    """A scenario the emulated provider itself would refuse judges nothing about the client."""
+    if auth not in profile.accepted_schemes:
+        return f"profile {profile.name} does not accept {auth}"
+    version = profile.anthropic_version
+    validator = contract_validator(version, profile.contract.get("overlay"))
+    if issues := request_issues(request, "messages", version, profile, validator):
+        return f"the {profile.name} contract rejects this scenario's request ({issues[0]})"
+    return None
 
 
 def no_verdict(run: AdapterRun, log: list[Logged]) -> str | None:

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare node-sdk sdk-prev clean
+.PHONY: install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare clients node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ mock: $(STAMP)
 RUNS ?= $(wildcard reports/*/latest)
 compare: $(STAMP)
 	$(BIN)/msgconform compare $(RUNS) --out reports/compare.html --markdown reports/compare.md $(ARGS)
+
+## The client battery against one client library (README: Gate a client release).
+ADAPTER ?= python-sdk
+clients: $(STAMP) node-sdk sdk-prev
+	$(BIN)/msgconform clients --adapter "$(ADAPTER)" $(ARGS)
 
 ## The official TypeScript SDK for the client tests; skipped quietly when Node.js is absent.
 node-sdk:

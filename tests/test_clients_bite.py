@@ -48,6 +48,7 @@ BITES: dict[str, tuple[str, ...]] = {
     "bearer_always": ("auth-x-api-key",),
     "minimal_body": ("headers-and-body",),
     "retry_count_stuck": ("retry-same-body-and-count",),
+    "fresh_idempotency_key": ("retry-same-body-and-count",),
 }  # fmt: skip
 CAUGHT = frozenset({"FAIL", "NON-STRICT"})
 

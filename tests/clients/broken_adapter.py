@@ -249,12 +249,12 @@ def empty_on_json() -> None:
 
 def x_api_key_always() -> None:
     original = m.headers_for
-    m.headers_for = lambda auth, key, retry: original("x-api-key", key, retry)
+    m.headers_for = lambda auth, key, retry, call: original("x-api-key", key, retry, call)
 
 
 def bearer_always() -> None:
     original = m.headers_for
-    m.headers_for = lambda auth, key, retry: original("bearer", key, retry)
+    m.headers_for = lambda auth, key, retry, call: original("bearer", key, retry, call)
 
 
 def minimal_body() -> None:
@@ -265,7 +265,12 @@ def minimal_body() -> None:
 
 def retry_count_stuck() -> None:
     original = m.headers_for
-    m.headers_for = lambda auth, key, retry: original(auth, key, 0)
+    m.headers_for = lambda auth, key, retry, call: original(auth, key, 0, call)
+
+
+def fresh_idempotency_key() -> None:
+    original = m.headers_for
+    m.headers_for = lambda auth, key, retry, call: original(auth, key, retry, f"{call}-{retry}")
 
 
 VARIANTS: dict[str, Patch] = {

@@ -321,6 +321,13 @@ def retry_header_failures(seen: Seen) -> Iterator[Failure]:
             "the same body on every attempt",
             "the body changed between attempts",
         )
+    if key_name := seen.policy.idempotency_header:
+        keys = [e.headers.get(key_name) for e in seen.log]
+        if keys[0] is None or len(set(keys)) != 1:
+            yield failure(
+                "client_idempotency_key", RETRY_CLAUSE, f"one {key_name} on every attempt",
+                f"{key_name}: {keys}",
+            )  # fmt: skip
     name = seen.policy.retry_count_header
     if name:
         values = [e.headers.get(name) for e in seen.log]

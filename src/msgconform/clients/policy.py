@@ -29,6 +29,7 @@ class Policy:
     backoff_max_s: float
     jitter_min: float
     retry_count_header: str | None
+    idempotency_header: str | None
     retries_after_stream_start: bool
     partial_text_on_error: bool
 
@@ -84,7 +85,7 @@ def load(name: str) -> Policy:
         backoff_max_s=float(data["backoff"]["max_s"]),
         jitter_min=float(data["backoff"]["jitter_min"]),
         retry_count_header=data["retry_count_header"],
+        idempotency_header=data.get("idempotency_header"),
         retries_after_stream_start=bool(data["retries_after_stream_start"]),
         partial_text_on_error=bool(data["partial_text_on_error"]),
     )
-

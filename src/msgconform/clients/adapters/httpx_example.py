@@ -23,6 +23,7 @@ import os
 import random
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,13 +45,14 @@ class APIError(Exception):
 # ---- sending -------------------------------------------------------------------------------
 
 
-def headers_for(auth: str, key: str, retry: int) -> dict[str, str]:
+def headers_for(auth: str, key: str, retry: int, call_id: str) -> dict[str, str]:
     scheme = {"Authorization": f"Bearer {key}"} if auth == "bearer" else {"x-api-key": key}
     return {
         **scheme,
         "anthropic-version": VERSION,
         "content-type": "application/json",
         "x-stainless-retry-count": str(retry),
+        "idempotency-key": call_id,
     }
 
 
@@ -82,9 +84,10 @@ def open_response(
     client: httpx.Client, url: str, body: dict[str, Any], auth: str, key: str
 ) -> httpx.Response:
     """Send with retries; the response is open (its body unread) when it is a 2xx."""
+    call_id = f"msgconform-example-{uuid.uuid4()}"
     for retry in range(MAX_RETRIES + 1):
         request = client.build_request(
-            "POST", url, content=encode(body), headers=headers_for(auth, key, retry)
+            "POST", url, content=encode(body), headers=headers_for(auth, key, retry, call_id)
         )
         response = client.send(request, stream=True)
         if response.status_code < 400:

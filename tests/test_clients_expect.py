@@ -7,10 +7,10 @@ import dataclasses
 
 from msgconform.clients.expect import expected
 from msgconform.clients.policy import load as load_policy
-from msgconform.clients.scenarios import load_all
+from msgconform.clients.scenarios import ClientScenario, load_all
 
 
-def scenario(scenario_id: str):  # type: ignore[no-untyped-def]
+def scenario(scenario_id: str) -> ClientScenario:
     return next(s for s in load_all() if s.id == scenario_id)
 
 

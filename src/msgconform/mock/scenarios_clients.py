@@ -41,8 +41,9 @@ NAME = "client"
 HEADER = b"x-msgconform-scenario"
 SCENARIO_DIR = SUITES / "clients"
 ERROR_BODY_LIMIT = 4096
-# A pause between the pieces of a split write, so they leave as separate TCP segments.
-SPLIT_PAUSE_S = 0.003
+# A pause between the pieces of a split write, so they leave (and, on a busy machine, are read)
+# as separate TCP segments.
+SPLIT_PAUSE_S = 0.02
 DEFAULT_MESSAGE: dict[str, Any] = {
     "content": [{"type": "text", "text": "Hello from the mock: ünïcødé ✓ 🌍 done."}],
     "stop_reason": "end_turn",

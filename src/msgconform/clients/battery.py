@@ -18,7 +18,8 @@ from msgconform.clients.judge import Failure, Seen, judge
 from msgconform.clients.policy import Policy
 from msgconform.clients.scenarios import ClientScenario
 from msgconform.core.profiles import Profile
-from msgconform.mock.scenarios_clients import PREFIX, Logged, build_message, key_for
+from msgconform.mock.app import MockApp
+from msgconform.mock.scenarios_clients import PREFIX, ClientLog, Logged, build_message, key_for
 from msgconform.mock.server import MockServer
 from msgconform.mock.validate import contract_validator, request_issues
 
@@ -103,9 +104,9 @@ class Battery:
                 self.adapter, request, env, scenario.within_s + STARTUP_ALLOWANCE_S
             )
         )
-        log_key = key_for(scenario.id, token)
-        log = server.app.client_log.entries(log_key)
-        server.app.client_log.forget(log_key)
+        log_key, requests = key_for(scenario.id, token), client_log(server)
+        log = requests.entries(log_key)
+        requests.forget(log_key)
         started = run.started or started
         result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
                                 request=request, auth=auth, started=started)  # fmt: skip
@@ -133,6 +134,13 @@ class Battery:
         if raw == "PASS" and "PASS" not in known.expected:
             return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
         return raw, reason
+
+
+def client_log(server: MockServer) -> ClientLog:
+    app = server.app
+    if not isinstance(app, MockApp):  # the battery starts a bare mock; anything else is a bug
+        raise TypeError(f"the client battery needs the mock app, not {type(app).__name__}")
+    return app.client_log
 
 
 def not_applicable(

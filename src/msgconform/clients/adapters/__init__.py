@@ -3,11 +3,13 @@
 Each drives one client library through the adapter protocol (see httpx_example.py, the one to
 copy). The Python ones run under this interpreter; `python-sdk-1` puts the previous SDK major,
 installed side by side by `make sdk-prev`, first on its path; `typescript-sdk` runs under Node.js
-with the SDK `make node-sdk` installs in tests/node/node_modules.
+with the SDK `make node-sdk` installs in tests/node/node_modules (elsewhere: MSGCONFORM_SDK_PREV,
+MSGCONFORM_NODE_MODULES).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -16,8 +18,10 @@ from pathlib import Path
 from msgconform.core.paths import ROOT
 
 HERE = Path(__file__).parent
-SDK_PREV = ROOT / ".sdk-prev"
-NODE_DIR = ROOT / "tests" / "node"
+# Where `make sdk-prev` and `make node-sdk` install the SDKs in a checkout; the variables point an
+# installed msgconform at copies elsewhere.
+SDK_PREV = Path(os.environ.get("MSGCONFORM_SDK_PREV") or ROOT / ".sdk-prev")
+NODE_DIR = Path(os.environ.get("MSGCONFORM_NODE_MODULES") or ROOT / "tests" / "node")
 
 
 @dataclass(frozen=True)

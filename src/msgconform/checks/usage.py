@@ -89,8 +89,10 @@ def usage_input_tokens_agree(ctx: CaseContext, tolerance: int = 0) -> None:
         counts[label] = stream_input_tokens(exchange) if is_stream else json_input_tokens(exchange)
     shown = ", ".join(f"{k}={short(v)}" for k, v in counts.items())
     values = list(counts.values())
-    if not all(is_int(v) for v in values):
-        raise fail("USAGE-002", "an integer input_tokens from every source", shown)
+    unread = [label for label, value in counts.items() if not is_int(value)]
+    if unread:
+        exchange = ctx.exchanges[unread[0]]
+        raise fail("USAGE-002", "an integer input_tokens from every source", shown, exchange)
     # With one source (no streaming, no count_tokens) there is nothing to disagree with.
     if values and max(values) - min(values) > tolerance:
         raise fail("USAGE-002", f"equal input_tokens (tolerance {tolerance})", shown)

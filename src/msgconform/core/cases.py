@@ -33,6 +33,8 @@ class Case:
     source: Path
     smoke: bool = False
     comment: str = field(default="", compare=False)
+    # Invariants this case turns off, each with its reason (it provokes an odd answer on purpose).
+    invariants_off: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def test_id(self) -> str:
@@ -79,6 +81,7 @@ def load_area(path: Path) -> list[Case]:
             source=path,
             smoke=bool(entry.get("smoke", False)),
             comment=entry.get("comment", ""),
+            invariants_off=entry.get("invariants_off", {}),
         )
         for entry in data["cases"]
     ]

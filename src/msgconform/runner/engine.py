@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgconform.checks import REGISTRY
+from msgconform.checks import REGISTRY, invariants
 from msgconform.checks.base import CaseContext, ConformanceFailure
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import rule_issues
@@ -158,7 +158,20 @@ class Engine:
                 failures.append(to_failure(name, exc))
             except (Exception, BaseExceptionGroup) as exc:  # a harness bug: ERROR, not a verdict
                 raise CheckCrashed(f"check {name} crashed: {type(exc).__name__}: {exc}") from exc
-        return failures
+        return self.with_invariants(case, ctx, failures)
+
+    def with_invariants(
+        self, case: Case, ctx: CaseContext, failures: list[Failure]
+    ) -> list[Failure]:
+        """Every exchange is judged by the invariants too; a breach is reported once, by them."""
+        try:
+            breaches = invariants.judge(ctx, case.invariants_off, case.test_id)
+        except ConfigError:
+            raise
+        except (Exception, BaseExceptionGroup) as exc:  # a harness bug: ERROR, not a verdict
+            raise CheckCrashed(f"invariants crashed: {type(exc).__name__}: {exc}") from exc
+        kept = [f for f in failures if not invariants.explained(breaches, f.clause, f.exchange)]
+        return kept + [to_failure(b.failure.check, b.failure) for b in breaches]
 
     def grade(
         self, case: Case, failures: list[Failure], error: str | None

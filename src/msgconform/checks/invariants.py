@@ -267,12 +267,23 @@ def judge(ctx: CaseContext, off: Mapping[str, str], where: str = "case") -> list
     unknown = sorted(set(off) - set(INVARIANTS))
     if unknown:
         raise ConfigError(f"{where}: invariants_off", f"unknown {unknown}", ", ".join(INVARIANTS))
-    exchanges = [e for label, e in ctx.exchanges.items() if label != FUZZ_MINIMAL]
+    exchanges = [e for label, e in ctx.exchanges.items() if not duplicate(ctx, label)]
     breaches: list[Breach] = []
     for spec in INVARIANTS.values():
         if spec.name not in off:
             breaches += breaches_of(spec, ctx, exchanges)
     return breaches
+
+
+def duplicate(ctx: CaseContext, label: str) -> bool:
+    """The fuzz probe's minimised example copies one it made; judged once, unless only the copy is
+    kept (a shrinking step's answer)."""
+    return label == FUZZ_MINIMAL and minimal_of(ctx) in ctx.exchanges
+
+
+def minimal_of(ctx: CaseContext) -> str | None:
+    origin = getattr(ctx.exchanges, "notes", {}).get("minimal_of")
+    return origin if isinstance(origin, str) else None
 
 
 def breaches_of(spec: Invariant, ctx: CaseContext, exchanges: Sequence[Exchange]) -> list[Breach]:
@@ -290,8 +301,7 @@ def breaches_of(spec: Invariant, ctx: CaseContext, exchanges: Sequence[Exchange]
 def summarised(spec: Invariant, failures: list[ConformanceFailure], ctx: CaseContext) -> Breach:
     first = failures[0]
     labels = {f.exchange.label for f in failures if f.exchange is not None}
-    minimal_of = getattr(ctx.exchanges, "notes", {}).get("minimal_of")
-    if minimal_of in labels:
+    if minimal_of(ctx) in labels:
         labels.add(FUZZ_MINIMAL)
     if len(failures) > 1:
         others = [f.exchange.label for f in failures[1:] if f.exchange is not None]

@@ -10,6 +10,7 @@ from msgconform.core.errors import ConfigError
 from msgconform.mock import (
     faults_features,
     faults_http,
+    faults_invariants,
     faults_request,
     faults_rules,
     faults_stream,
@@ -28,6 +29,7 @@ FAULTS: dict[str, Fault] = {
         faults_request,
         faults_features,
         faults_rules,
+        faults_invariants,
     )
     for f in module.FAULTS
 }

@@ -44,7 +44,8 @@ class Fault:
     `issues` (validation issues), `message` (the Message in both modes), `body` (the non-streaming
     Message), `raw` (its encoded bytes), `events` (the SSE events), `frame`
     ((name, data, bytes) -> bytes),
-    `steps` (the stream writes), `error` (an ErrorOut). `flags` switch behaviours in the app."""
+    `steps` (the stream writes), `error` (an ErrorOut), `content_type` (the header of any answer).
+    `flags` switch behaviours in the app."""
 
     name: str
     description: str
@@ -60,6 +61,7 @@ class Fault:
     frame: Callable[[str, dict[str, Any], bytes], bytes] | None = None
     steps: Hook | None = None
     error: Hook | None = None
+    content_type: Hook | None = None  # (bytes, ctx) -> bytes: the Content-Type of any answer
 
     def has(self, flag: str) -> bool:
         return flag in self.flags

@@ -36,6 +36,8 @@ class Reply:
     async def start(
         self, status: int, content_type: bytes, extra: dict[str, str] | None = None
     ) -> None:
+        if self.fault.content_type is not None:
+            content_type = self.fault.content_type(content_type, self.ctx)
         headers = [(b"content-type", content_type)]
         if not self.fault.has("missing_request_id"):
             headers.append((b"request-id", self.ctx.request_id.encode()))

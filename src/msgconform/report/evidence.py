@@ -107,6 +107,8 @@ def failure_record(failure: FailureLike) -> dict[str, Any]:
         "actual": failure.actual,
         "symptom": failure.symptom,
         "event_index": failure.event_index,
+        # Which of the case's exchanges broke it (findings name it); not every failure has one.
+        "exchange": getattr(failure, "exchange", None),
     }
 
 

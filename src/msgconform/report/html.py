@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from msgconform.report import findings
 from msgconform.report.record import OUTCOMES, PASS_RATE_RULE, Run, pass_rate, percent
 from msgconform.report.style import CSS, PROBLEMS, filter_js, outcome_css
 
@@ -133,6 +134,7 @@ def summary(run: Run) -> str:
         + client_line(run)
         + meta_line(run)
         + banner(run)
+        + findings.render_html(findings.collect(run.cases), anchor)
         + "<h2>Outcomes</h2>"
         + counts_table(run)
         + "<h2>By area</h2>"

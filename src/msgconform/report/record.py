@@ -24,6 +24,7 @@ from msgconform.core.datafiles import display, json_path, meta_schema
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import ROOT, SCHEMAS, SUITES
 from msgconform.core.redact import Redactor
+from msgconform.report import findings
 from msgconform.report.evidence import truncate
 
 RECORD_VERSION = 1
@@ -288,6 +289,7 @@ class RunRecorder:
         self._counts: Counter[str] = Counter()
         self._requests = 0
         self._tokens = 0
+        self._judged: list[dict[str, Any]] = []  # what the footer's findings are grouped from
         full = {**header_defaults(header), **header, "provider": provider}
         self._file: TextIO = (self._run_dir / RESULTS).open("w", encoding="utf-8", buffering=1)
         self._write(full)
@@ -327,6 +329,8 @@ class RunRecorder:
         self._counts[str(line.get("outcome"))] += 1
         self._requests += int(line.get("requests", 0))
         self._tokens += int(line.get("output_tokens", 0))
+        if line.get("failures"):
+            self._judged.append({k: line.get(k) for k in ("id", "outcome", "failures")})
         self._write(line)
 
     def finish(self, aborted: bool = False, abort_reason: str | None = None) -> Path:
@@ -341,6 +345,7 @@ class RunRecorder:
                 "requests": self._requests,
                 "output_tokens": self._tokens,
                 "duration_s": round(time.monotonic() - self._started, 3),
+                "findings": [f.record() for f in findings.collect(self._judged)],
             }
         )
         self._file.close()

@@ -20,6 +20,7 @@ from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.core.redact import Redactor
 from msgconform.features.record import feature_fields
+from msgconform.report import findings
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
@@ -215,6 +216,7 @@ class RunContext:
             f"msgconform: {budget.requests} requests, {budget.output_tokens} output tokens, "
             f"{time.monotonic() - self.started:.1f}s, seed {self.options.get('seed') or 'derived'}",
         ]
+        lines += findings.summary_lines(findings.of_results(self.results))
         if self.abort_reason:
             lines.append(f"msgconform: run aborted: {self.abort_reason}")
         if run_dir := getattr(self, "run_dir", None):

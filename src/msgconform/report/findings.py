@@ -1,0 +1,148 @@
+"""Findings: failures with the same clause, check and symptom are one problem seen N times.
+
+A provider engineer reads six findings, not forty-five red cases (Schemathesis' "distinct
+failures"). Built from record case lines (plain data), so the summary, the footer, the HTML page and
+`msgconform diff` all group the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from msgconform.report.evidence import ResultLike, failure_record
+
+# Failures of an XFAIL case are a documented deviation, not news.
+COUNTED = frozenset({"FAIL", "NON-STRICT"})
+LEVEL_ORDER = {"MUST": 0, "SHOULD": 1, "MAY": 2}
+SUMMARY_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    case: str
+    outcome: str
+    exchange: str | None
+    actual: str  # its first line
+
+    def record(self) -> dict[str, Any]:
+        return {"case": self.case, "exchange": self.exchange}
+
+
+@dataclass
+class Finding:
+    clause: str
+    check: str
+    symptom: str | None
+    level: str
+    requirement: str
+    expected: str
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Stable across runs: what `msgconform diff` matches on."""
+        return f"{self.clause} {self.check}" + (f" · {self.symptom}" if self.symptom else "")
+
+    @property
+    def cases(self) -> list[str]:
+        return list(dict.fromkeys(o.case for o in self.occurrences))
+
+    def first_line(self) -> str:
+        count = len(self.cases)
+        seen = f"{count} case" + ("s" if count != 1 else "")
+        what = self.symptom or f"expected {self.expected}"
+        return f"[{self.clause} {self.level}] {self.requirement} — {self.check}, {seen}: {what}"
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "clause": self.clause,
+            "check": self.check,
+            "symptom": self.symptom,
+            "level": self.level,
+            "requirement": self.requirement,
+            "count": len(self.occurrences),
+            "cases": self.cases,
+            "occurrences": [o.record() for o in self.occurrences],
+        }
+
+
+def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    """The findings of record case lines ({id, outcome, failures}), most serious and common first."""
+    found: dict[tuple[str, str, str], Finding] = {}
+    for case in cases:
+        if case.get("outcome") not in COUNTED:
+            continue
+        for failure in case.get("failures") or []:
+            key = (str(failure["clause"]), str(failure["check"]), failure.get("symptom") or "")
+            finding = found.get(key)
+            if finding is None:
+                finding = found[key] = Finding(
+                    key[0],
+                    key[1],
+                    failure.get("symptom") or None,
+                    str(failure["level"]),
+                    str(failure["requirement"]),
+                    str(failure["expected"]),
+                )
+            actual = str(failure["actual"]).split("\n", 1)[0]
+            exchange = failure.get("exchange")
+            finding.occurrences.append(
+                Occurrence(str(case["id"]), str(case["outcome"]), exchange, actual)
+            )
+    return sorted(found.values(), key=order)
+
+
+def order(finding: Finding) -> tuple[int, int, str]:
+    return (LEVEL_ORDER.get(finding.level, 3), -len(finding.cases), finding.key)
+
+
+def of_results(results: Iterable[ResultLike]) -> list[Finding]:
+    """The findings of the runner's results, before any record is written."""
+    return collect(
+        {
+            "id": r.case.test_id,
+            "outcome": r.outcome,
+            "failures": [failure_record(f) for f in r.failures],
+        }
+        for r in results
+    )
+
+
+def summary_lines(findings: list[Finding], prefix: str = "msgconform: ") -> list[str]:
+    """The CLI's view: how many distinct problems, and the first line of each."""
+    failures = sum(len(f.occurrences) for f in findings)
+    cases = len({o.case for f in findings for o in f.occurrences})
+    noun = "finding" if len(findings) == 1 else "findings"
+    lines = [
+        f"{prefix}{len(findings)} distinct {noun}"
+        + (f" ({failures} failures in {cases} cases)" if findings else "")
+    ]
+    lines += [f"  {n}. {f.first_line()}" for n, f in enumerate(findings[:SUMMARY_SHOWN], 1)]
+    if len(findings) > SUMMARY_SHOWN:
+        lines.append(f"  … and {len(findings) - SUMMARY_SHOWN} more in report.html")
+    return lines
+
+
+def render_html(findings: list[Finding], anchor: Callable[[str], str]) -> str:
+    """The report opens with these: one line each, expanding to where it happened."""
+    if not findings:
+        return '<h2>Findings</h2><p id="findings" class="note">No findings.</p>'
+    items = "".join(finding_html(n, f, anchor) for n, f in enumerate(findings, 1))
+    return f'<h2>Findings ({len(findings)})</h2><div id="findings">{items}</div>'
+
+
+def finding_html(number: int, finding: Finding, anchor: Callable[[str], str]) -> str:
+    rows = "".join(
+        f'<li><a href="#{escape(anchor(o.case))}">{escape(o.case)}</a> '
+        f"({escape(o.outcome)}{', exchange ' + escape(o.exchange) if o.exchange else ''}): "
+        f"{escape(o.actual)}</li>"
+        for o in finding.occurrences
+    )
+    return (
+        f'<details class="finding {escape(finding.level)}" id="finding-{number}">'
+        f"<summary>{escape(finding.first_line())}</summary><ul>{rows}</ul></details>"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from msgconform.report import findings
 from msgconform.report.record import Run
 
 # A case regressed when it was fine (or not judged) and now gates the run.
@@ -28,10 +29,14 @@ class Diff:
     changed: list[Change] = field(default_factory=list)
     new: list[Change] = field(default_factory=list)
     removed: list[Change] = field(default_factory=list)
+    # Findings (report/findings.py) by key: a new problem can hide in a case that already failed.
+    new_findings: list[str] = field(default_factory=list)
+    gone_findings: list[str] = field(default_factory=list)
+    new_failing_findings: list[str] = field(default_factory=list)
 
     @property
     def has_regression(self) -> bool:
-        return bool(self.regressed)
+        return bool(self.regressed or self.new_failing_findings)
 
 
 def classify(change: Change) -> str:
@@ -69,7 +74,20 @@ def diff(old: Run, new: Run) -> Diff:
                 result.changed.append(Change(case_id, was, now))
             continue
         getattr(result, classify(change)).append(change)
+    compare_findings(result, old, new)
     return result
+
+
+def compare_findings(result: Diff, old: Run, new: Run) -> None:
+    before = {f.key for f in findings.collect(old.cases)}
+    after = findings.collect(new.cases)
+    result.new_findings = [f.key for f in after if f.key not in before]
+    result.gone_findings = sorted(before - {f.key for f in after})
+    result.new_failing_findings = [
+        f.key
+        for f in after
+        if f.key not in before and any(o.outcome == "FAIL" for o in f.occurrences)
+    ]
 
 
 def as_json(result: Diff, old: Run, new: Run) -> str:
@@ -77,6 +95,7 @@ def as_json(result: Diff, old: Run, new: Run) -> str:
         "old": {"provider": old.provider, "stamp": old.stamp},
         "new": {"provider": new.provider, "stamp": new.stamp},
         **{k: [asdict(c) for c in v] for k, v in asdict_lists(result).items()},
+        "findings": {"new": result.new_findings, "gone": result.gone_findings},
         "regression": result.has_regression,
     }
     return json.dumps(data, indent=2)
@@ -99,6 +118,13 @@ def as_text(result: Diff, old: Run, new: Run) -> str:
             continue
         lines.append(f"{name} ({len(changes)}):")
         lines += [f"  {c.id}: {c.old or '(absent)'} → {c.new or '(absent)'}" for c in changes]
+    for name, keys in (
+        ("new findings", result.new_findings),
+        ("gone findings", result.gone_findings),
+    ):
+        if keys:
+            lines.append(f"{name} ({len(keys)}):")
+            lines += [f"  {key}" for key in keys]
     if len(lines) == 1:
         lines.append("no changes")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from msgconform.checks import REGISTRY
+from msgconform.checks.invariants import INVARIANTS
 from msgconform.contract.sources import sources_problems
 from msgconform.core import clauses, profiles
 from msgconform.core.cases import Case, load_all
@@ -66,6 +67,8 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
                 yield f"{case.test_id}: requires unknown feature {feature}"
         if case.probe not in PROBES:
             yield f"{case.test_id}: unknown probe {case.probe}"
+        for name in sorted(set(case.invariants_off) - set(INVARIANTS)):
+            yield f"{case.test_id}: invariants_off names unknown invariant {name}"
         for name, params in case.checks:
             spec = REGISTRY.get(name)
             if spec is None:

@@ -71,7 +71,7 @@ class Finding:
 
 
 def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """The findings of record case lines ({id, outcome, failures}), most serious and common first."""
+    """Findings of record case lines ({id, outcome, failures}), most serious and common first."""
     found: dict[tuple[str, str, str], Finding] = {}
     for case in cases:
         if case.get("outcome") not in COUNTED:

@@ -10,6 +10,7 @@ with a reason (`invariants_off` in its YAML).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +169,10 @@ def client_mistake_not_5xx(ctx: CaseContext, exchange: Exchange) -> None:
 def request_problem(ctx: CaseContext, exchange: Exchange, endpoint: str) -> str | None:
     body: Any = exchange.request_body
     if body is None and exchange.raw_request_body is not None:
-        return "the body is not JSON"
+        try:  # sent as bytes on purpose (a padded or broken body); judged only after a 5xx
+            body = json.loads(exchange.raw_request_body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return "the body is not JSON"
     if body is None:
         return None
     issues = ctx.contract.request_issues(body, endpoint)

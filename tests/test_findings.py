@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from msgconform.core.redact import Redactor
 from msgconform.report import diff, findings
@@ -124,3 +129,20 @@ def test_diff_reports_a_new_finding_in_a_case_that_already_failed(tmp_path: Path
 
 
 GRAMMAR = {**STREAM_FAILURE, "check": "invariant:stream_grammar", "clause": "STREAM-012"}
+
+
+@pytest.mark.browser
+def test_browser_shows_findings_first_and_their_links_land_on_cases(tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    page = write_run(tmp_path, RED) / "report.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]  # fmt: skip
+    dom = subprocess.run(
+        [chromium, *flags, page.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert dom.index('id="findings"') < dom.index('id="count-total"')
+    links = set(re.findall(r'<li><a href="#([^"]+)"', dom))
+    assert links == {f"case-{c['id']}" for c in RED if c["outcome"] in ("FAIL", "NON-STRICT")}
+    assert all(f'id="{anchor}"' in dom for anchor in links)

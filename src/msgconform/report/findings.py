@@ -16,7 +16,7 @@ from msgconform.report.evidence import ResultLike, failure_record
 
 # Failures of an XFAIL case are a documented deviation, not news.
 COUNTED = frozenset({"FAIL", "NON-STRICT"})
-LEVEL_ORDER = {"MUST": 0, "SHOULD": 1, "MAY": 2}
+LEVEL_ORDER = {"MUST": 0, "SHOULD": 1, "MODEL": 2, "MAY": 3}
 SUMMARY_SHOWN = 15
 
 
@@ -77,27 +77,34 @@ def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
         if case.get("outcome") not in COUNTED:
             continue
         for failure in case.get("failures") or []:
-            key = (str(failure["clause"]), str(failure["check"]), failure.get("symptom") or "")
-            finding = found.get(key)
-            if finding is None:
-                finding = found[key] = Finding(
-                    key[0],
-                    key[1],
-                    failure.get("symptom") or None,
-                    str(failure["level"]),
-                    str(failure["requirement"]),
-                    str(failure["expected"]),
-                )
-            actual = str(failure["actual"]).split("\n", 1)[0]
-            exchange = failure.get("exchange")
-            finding.occurrences.append(
-                Occurrence(str(case["id"]), str(case["outcome"]), exchange, actual)
-            )
+            add(found, case, failure)
     return sorted(found.values(), key=order)
 
 
+def add(found: dict[tuple[str, str, str], Finding], case: Mapping[str, Any], failure: Any) -> None:
+    # Read with defaults: a record is validated on load, but diff and tests pass partial lines.
+    text = {k: str(failure.get(k) or "") for k in ("clause", "check", "symptom", "requirement")}
+    level = str(failure.get("level") or "MUST")
+    key = (text["clause"], text["check"], text["symptom"])
+    finding = found.get(key)
+    if finding is None:
+        expected = str(failure.get("expected") or "")
+        finding = found[key] = Finding(
+            key[0], key[1], key[2] or None, level, text["requirement"], expected
+        )
+    if rank(level) < rank(finding.level):
+        finding.level = level  # the most serious it was graded
+    actual = str(failure.get("actual") or "").split("\n", 1)[0]
+    occurrence = Occurrence(str(case["id"]), str(case["outcome"]), failure.get("exchange"), actual)
+    finding.occurrences.append(occurrence)
+
+
+def rank(level: str) -> int:
+    return LEVEL_ORDER.get(level, len(LEVEL_ORDER))
+
+
 def order(finding: Finding) -> tuple[int, int, str]:
-    return (LEVEL_ORDER.get(finding.level, 3), -len(finding.cases), finding.key)
+    return (rank(finding.level), -len(finding.cases), finding.key)
 
 
 def of_results(results: Iterable[ResultLike]) -> list[Finding]:

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from msgconform.report import findings
+from msgconform.report.bounded import clip, request_shown, response_shown
 from msgconform.report.record import OUTCOMES, PASS_RATE_RULE, Run, pass_rate, percent
 from msgconform.report.style import CSS, PROBLEMS, filter_js, outcome_css
 
@@ -175,9 +176,7 @@ def body_text(body: Any) -> str:
 
 def evidence_block(item: dict[str, Any]) -> str:
     request, response = item["request"], item["response"]
-    shown = response.get("transcript") if response.get("transcript") is not None else None
-    kind = "SSE transcript" if shown is not None else "body"
-    received = shown if shown is not None else response.get("body")
+    kind, received = response_shown(response)
     sent = f"{request['method']} {request['url']}\n{headers_text(request['headers'])}"
     got = f"HTTP {response.get('status')} (ended: {response.get('ended')})"
     if response.get("error"):
@@ -185,10 +184,10 @@ def evidence_block(item: dict[str, Any]) -> str:
     return (
         f"<details><summary>Evidence: {e(item['label'])} · {e(got)} · "
         f"request-id {e(item.get('request_id') or 'none')}</summary>"
-        f"<p>Request</p><pre>{e(sent)}\n\n{e(body_text(request.get('body')))}</pre>"
+        f"<p>Request</p><pre>{e(sent)}\n\n{e(request_shown(request))}</pre>"
         f"<p>Response</p><pre>{e(headers_text(response.get('headers') or {}))}</pre>"
-        f"<p>Response {kind}</p><pre>{e(received or '(none)')}</pre>"
-        f"<p>Reproduce</p><pre>{e(item['curl'])}</pre></details>"
+        f"<p>Response {kind}</p><pre>{e(received)}</pre>"
+        f"<p>Reproduce</p><pre>{e(clip(item['curl']))}</pre></details>"
     )
 
 

@@ -25,7 +25,7 @@ from msgconform.core.errors import ConfigError
 from msgconform.core.paths import ROOT, SCHEMAS, SUITES
 from msgconform.core.redact import Redactor
 from msgconform.report import findings
-from msgconform.report.evidence import truncate
+from msgconform.report.bounded import bound_case
 
 RECORD_VERSION = 1
 RESULTS = "results.jsonl"
@@ -319,13 +319,8 @@ class RunRecorder:
         self._file.write(json.dumps(clean, default=str) + "\n")
 
     def case(self, result: Mapping[str, Any]) -> None:
-        line = {"kind": "case", **self.redactor.value(result)}
-        for item in line.get("evidence", []):
-            response = item.get("response") or {}
-            # Truncating after redacting, so a cut never leaves a key's first half behind.
-            for key in ("body", "transcript"):
-                if isinstance(response.get(key), str):
-                    response[key] = truncate(response[key])
+        # Bounding after redacting, so a cut never leaves a key's first half behind.
+        line = bound_case({"kind": "case", **self.redactor.value(result)})
         self._counts[str(line.get("outcome"))] += 1
         self._requests += int(line.get("requests", 0))
         self._tokens += int(line.get("output_tokens", 0))

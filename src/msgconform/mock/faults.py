@@ -9,6 +9,7 @@ from __future__ import annotations
 from msgconform.core.errors import ConfigError
 from msgconform.mock import (
     faults_features,
+    faults_hang,
     faults_http,
     faults_invariants,
     faults_request,
@@ -30,6 +31,7 @@ FAULTS: dict[str, Fault] = {
         faults_features,
         faults_rules,
         faults_invariants,
+        faults_hang,
     )
     for f in module.FAULTS
 }

@@ -191,10 +191,21 @@ def evidence_block(item: dict[str, Any]) -> str:
     )
 
 
+def same_symptom(note: dict[str, Any]) -> str:
+    first = str(note["first"])
+    return (
+        f'<p class="same-symptom">Same symptom as <a href="#{e(anchor(first))}">{e(first)}</a> '
+        f"({e(note['symptom'])}, full transcript there): sent once with a "
+        f"{note['deadline_s']:g}s deadline after several {e(note['kind'])} cases in a row "
+        "ended so.</p>"
+    )
+
+
 def detail_row(case: dict[str, Any], ok: str) -> str:
     parts = []
     if case.get("reason"):
         parts.append(f"<p>Reason: {e(case['reason'])}</p>")
+    parts += [same_symptom(case["same_symptom"])] if case.get("same_symptom") else []
     parts += [failure_block(f) for f in case["failures"]]
     parts += [evidence_block(item) for item in case["evidence"]]
     if case.get("client_result") is not None:

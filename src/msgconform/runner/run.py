@@ -30,6 +30,7 @@ from msgconform.runner.engine import (
     CaseResult,
     Engine,
 )
+from msgconform.runner.schedule import Prober
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
 from msgconform.transport.cassette import RecordingClient, ReplayClient
@@ -59,6 +60,7 @@ class RunContext:
         self.pending_line: str | None = None
         self.reporter: Any = None
         self.engine: Engine
+        self.prober: Prober
         self.session: Session
         self.target: Target
 
@@ -130,6 +132,10 @@ class RunContext:
         self.abort_reason = smoke_gate(self.session, self.profile, cases)
         if self.abort_reason:
             self._abort(self.abort_reason)
+            return
+        # A replay probes one case at a time: a request sent twice takes its answers in order.
+        workers = 1 if self.options.get("replay") else int(self.profile.limits["concurrency"])
+        self.prober = Prober(self.engine, self.session, cases, workers)
 
     def _header(self) -> dict[str, Any]:
         return {
@@ -152,18 +158,19 @@ class RunContext:
 
     def start_case(self, case: Case) -> CaseResult:
         try:
-            return self.engine.start(case)
+            return self.prober.start(case)
         except BudgetExhausted as exc:
             self._abort(f"budget: {exc}")
             return CaseResult(case, "ERROR", 0.0, str(exc))
 
     def finish_case(self, pending: CaseResult) -> CaseResult:
-        return self.engine.finish(pending)
+        return self.prober.annotate(self.engine.finish(pending))
 
     def record(self, result: CaseResult) -> None:
         self.results.append(result)
         if self.recorder is not None:
-            self.recorder.case(case_record(result) | feature_fields(result.context))
+            extra = feature_fields(result.context) | self.prober.record_extra(result)
+            self.recorder.case(case_record(result) | extra)
         self._check_error_ratio()
 
     def _check_error_ratio(self) -> None:
@@ -182,6 +189,8 @@ class RunContext:
             os.environ.pop("MSGCONFORM_SEED", None)
         else:
             os.environ["MSGCONFORM_SEED"] = before
+        if prober := getattr(self, "prober", None):
+            prober.close()
         if self.recorder is not None:
             self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
             self.recorder = None

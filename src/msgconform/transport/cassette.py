@@ -26,7 +26,7 @@ from msgconform.core.datafiles import display
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
 from msgconform.core.redact import Redactor
-from msgconform.transport.client import Budget, StreamWatch, encode_body
+from msgconform.transport.client import Budget, Deadlines, StreamWatch, encode_body
 
 FORMAT = 1
 RAW_KEPT_BYTES = 64 * 1024
@@ -42,6 +42,7 @@ class ExchangeSender(Protocol):
         self, label: str, method: str, path: str, *, headers: Mapping[str, str],
         json_body: Any = None, raw_body: bytes | None = None,
         watch: Callable[[], StreamWatch] | None = None, retry: bool = True,
+        deadlines: Deadlines | None = None,
     ) -> Exchange: ...  # fmt: skip
 
     def close(self) -> None: ...
@@ -145,10 +146,11 @@ class RecordingClient:
         raw_body: bytes | None = None,
         watch: Callable[[], StreamWatch] | None = None,
         retry: bool = True,
+        deadlines: Deadlines | None = None,
     ) -> Exchange:
         exchange: Exchange = self.inner.send(
             label, method, path, headers=headers, json_body=json_body, raw_body=raw_body,
-            watch=watch, retry=retry,
+            watch=watch, retry=retry, deadlines=deadlines,
         )  # fmt: skip
         request = self._request(exchange, path, json_body, raw_body)
         request["match_headers"] = self._match_headers(headers)
@@ -357,6 +359,7 @@ class ReplayClient:
         raw_body: bytes | None = None,
         watch: Callable[[], StreamWatch] | None = None,
         retry: bool = True,
+        deadlines: Deadlines | None = None,  # a recorded answer has no deadline to shorten
     ) -> Exchange:
         if self.budget is not None:
             self.budget.take_request()  # the same budget stops a replayed run at the same place

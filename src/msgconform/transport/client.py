@@ -147,7 +147,9 @@ class HttpClient:
         raw_body: bytes | None = None,
         watch: Callable[[], StreamWatch] | None = None,
         retry: bool = True,
+        deadlines: Deadlines | None = None,
     ) -> Exchange:
+        """`deadlines` replaces the client's own for this request (a collapsed symptom)."""
         if raw_body is None and json_body is not None:
             raw_body = encode_body(json_body)
         all_headers = {"accept-encoding": "identity", **self.extra_headers, **headers}
@@ -161,7 +163,9 @@ class HttpClient:
             exchange = Exchange(
                 label, method, self.base_url + path, all_headers, json_body, raw_body
             )
-            self._loop.run(self._fill(exchange, watch() if watch else None))
+            self._loop.run(
+                self._fill(exchange, watch() if watch else None, deadlines or self.deadlines)
+            )
             exchange.retries = attempt
             delay = self._retry_delay(exchange, attempt) if retry else None
             if delay is None:
@@ -182,7 +186,9 @@ class HttpClient:
         backoff = 0.25 * (2**attempt)
         return min(hinted if hinted is not None else backoff, self.retry_after_cap)
 
-    async def _fill(self, exchange: Exchange, watch: StreamWatch | None) -> None:
+    async def _fill(
+        self, exchange: Exchange, watch: StreamWatch | None, deadlines: Deadlines
+    ) -> None:
         start = time.monotonic()
         request = self._client.build_request(
             exchange.method,
@@ -193,7 +199,7 @@ class HttpClient:
         try:
             response = await asyncio.wait_for(
                 self._client.send(request, stream=True),
-                self.deadlines.connect + self.deadlines.first_byte,
+                deadlines.connect + deadlines.first_byte,
             )
         except TimeoutError:
             exchange.ended, exchange.error = "first_byte_timeout", "no response headers in time"
@@ -205,20 +211,25 @@ class HttpClient:
             exchange.status = response.status_code
             exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
             try:
-                await self._read_body(exchange, response, watch, start)
+                await self._read_body(exchange, response, watch, start, deadlines)
             finally:
                 await response.aclose()
         exchange.elapsed_s = time.monotonic() - start
 
     async def _read_body(
-        self, exchange: Exchange, response: httpx.Response, watch: StreamWatch | None, start: float
+        self,
+        exchange: Exchange,
+        response: httpx.Response,
+        watch: StreamWatch | None,
+        start: float,
+        deadlines: Deadlines,
     ) -> None:
         chunks = response.aiter_raw()
         size = 0
-        end_by = start + self.deadlines.total
+        end_by = start + deadlines.total
         while True:
             waiting_close = watch is not None and watch.terminal_seen
-            wait = self.deadlines.close_after_stop if waiting_close else self.deadlines.idle
+            wait = deadlines.close_after_stop if waiting_close else deadlines.idle
             wait = min(wait, end_by - time.monotonic())
             try:
                 data = await asyncio.wait_for(anext(chunks), max(wait, 0.001))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
@@ -29,6 +29,14 @@ def make_watch() -> StreamWatch:
     from msgconform.stream.sse import TerminalWatch  # (the stream parser loads on first use)
 
     return TerminalWatch()
+
+
+class DeadlinePolicy(Protocol):
+    """Chooses a request's deadlines (None: the client's own) and hears what was sent."""
+
+    def deadlines_for(self, stream: bool) -> Deadlines | None: ...
+
+    def sent(self, exchange: Exchange, stream: bool, short: bool) -> None: ...
 
 
 class Session:
@@ -60,6 +68,7 @@ class Session:
             extra_headers=extra_headers,
             concurrency=int(limits["concurrency"]),
         )
+        self.deadline_policy: DeadlinePolicy | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -97,6 +106,8 @@ class Session:
         retry: bool = True,
     ) -> Exchange:
         watch: Callable[[], StreamWatch] | None = make_watch if stream else None
+        policy = self.deadline_policy
+        short = policy.deadlines_for(stream) if policy is not None else None
         exchange = self.client.send(
             label,
             method,
@@ -106,7 +117,10 @@ class Session:
             raw_body=raw_body,
             watch=watch,
             retry=retry,
+            deadlines=short,
         )
+        if policy is not None:
+            policy.sent(exchange, stream, short is not None)
         self.budget.add_output_tokens(output_tokens_of(exchange))
         return exchange
 

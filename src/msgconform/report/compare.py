@@ -49,8 +49,17 @@ def check_comparable(runs: list[Run]) -> None:
 
 
 def labels(runs: list[Run]) -> list[str]:
+    """A column's name: the provider; with its model when it ran several; then the stamp."""
     seen = Counter(r.provider for r in runs)
-    return [r.provider if seen[r.provider] == 1 else f"{r.provider}@{r.stamp}" for r in runs]
+    pairs = Counter((r.provider, r.header.get("model")) for r in runs)
+    return [
+        r.provider
+        if seen[r.provider] == 1
+        else f"{r.provider} · {r.header.get('model')}"
+        if pairs[(r.provider, r.header.get("model"))] == 1
+        else f"{r.provider}@{r.stamp}"
+        for r in runs
+    ]
 
 
 def rows(runs: list[Run]) -> list[Row]:

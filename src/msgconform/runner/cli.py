@@ -17,11 +17,12 @@ from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare
 from msgconform.report.record import load_run
+from msgconform.runner import models
 from msgconform.runner.engine import skip_reason
 from msgconform.runner.plan import estimate
 
 FORWARDED = (
-    "model",
+    "models",
     "out",
     "base_url",
     "auth",
@@ -52,7 +53,12 @@ def register(sub: Any) -> None:
     )  # fmt: skip
     for flag, dest, kind, text in LIMIT_FLAGS:
         run.add_argument(flag, dest=dest, type=kind, help=text)
-    run.add_argument("--model")
+    run.add_argument(
+        "--model", action="append", default=[], help="model to test (repeatable: a record each)"
+    )
+    run.add_argument(
+        "--models", choices=["all"], help="every model: the profile's model_list, or /v1/models"
+    )
     run.add_argument("--only", action="append", default=[], help="area, clause, case ID or glob")
     run.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
     run.add_argument("--out", help="reports directory (default: reports/)")
@@ -89,15 +95,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return print_plan(providers, args)
     if len(providers) == 1:
-        return run_one(providers[0], args)
+        return run_models(providers[0], args)
     return run_many(providers, args)
 
 
 def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in ("base_url", "auth", "key_env", "model", "features")}
+    found = {k: getattr(args, k) for k in ("base_url", "auth", "key_env", "features")}
+    return {**found, "model": args.model[0] if args.model else None}
 
 
-def pytest_args(provider: str, args: argparse.Namespace) -> list[str]:
+def pytest_args(
+    provider: str,
+    args: argparse.Namespace,
+    model: str | None = None,
+    shared: models.SharedRun | None = None,
+) -> list[str]:
     argv = [
         str(SUITES),
         "-p",
@@ -110,7 +122,10 @@ def pytest_args(provider: str, args: argparse.Namespace) -> list[str]:
         "no:cacheprovider",
     ]
     argv += ["-q", "--no-header"] if args.quiet else ["-q"]
-    return argv + forwarded_flags(args, strict_flag="--conformance-strict")
+    flags = forwarded_flags(args, strict_flag="--conformance-strict")
+    # The plugin runs one model: drop the run's model list and pass this one (and a shared seed).
+    flags = models.one_model_flags(flags, model, shared.seed if shared else None)
+    return argv + flags
 
 
 def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
@@ -121,13 +136,38 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
             flags += [f"--{name.replace('_', '-')}", str(value)]
     for selector in args.only:
         flags += ["--only", selector]
+    for model in args.model:
+        flags += ["--model", model]
     switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
                 "--progress": args.progress,
                 "--explore": getattr(args, "explore", False)}  # fmt: skip
     return flags + [flag for flag, on in switches.items() if on]
 
 
-def run_one(provider: str, args: argparse.Namespace) -> int:
+def run_models(provider: str, args: argparse.Namespace) -> int:
+    """One run (one record) per model, in this process, sharing the budget; then one comparison."""
+    profile = profiles.load(provider, overrides_of(args))
+    target = {"mock_fault": args.mock_fault, "against_mock": args.against_mock}
+    chosen = models.resolve(profile, args.model, args.models == "all", **target)
+    if len(chosen) == 1:
+        return run_one(provider, args, chosen[0])
+    if args.record or args.replay:
+        raise ConfigError("--record/--replay", "one cassette holds one model's run")
+    shared = models.SharedRun(seed=args.seed)
+    statuses = [
+        models.run_or_skip(shared, provider, m, lambda m: run_one(provider, args, m, shared))
+        for m in chosen
+    ]
+    compare_runs(shared.run_dirs, Path(args.out) if args.out else REPORTS)
+    return max(statuses)
+
+
+def run_one(
+    provider: str,
+    args: argparse.Namespace,
+    model: str | None = None,
+    shared: models.SharedRun | None = None,
+) -> int:
     import pytest  # (only a real run needs pytest loaded)
 
     # Third-party pytest plugins (schemathesis, hypothesis, xdist…) are not needed by the suite and
@@ -135,7 +175,8 @@ def run_one(provider: str, args: argparse.Namespace) -> int:
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        status = int(pytest.main(pytest_args(provider, args)))
+        argv = pytest_args(provider, args, model, shared)
+        status = int(pytest.main(argv, plugins=[shared] if shared else None))
     finally:
         if saved is None:
             del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
@@ -150,6 +191,9 @@ def run_many(providers: list[str], args: argparse.Namespace) -> int:
     """Providers run concurrently, one process each (one run record each), then one comparison."""
     if args.record or args.replay:
         raise ConfigError("--record/--replay", "one cassette holds one provider's run")
+    out_root = Path(args.out) if args.out else REPORTS
+    names = [profiles.load(p, overrides_of(args)).name for p in providers]  # paths have names
+    before = {name: models.run_dirs(out_root, name) for name in names}
     procs = []
     for name in providers:
         argv = [sys.executable, "-m", "msgconform", "run", "--provider", name, "-q"]
@@ -158,20 +202,23 @@ def run_many(providers: list[str], args: argparse.Namespace) -> int:
     statuses = {name: proc.wait() for name, proc in procs}
     for name, status in statuses.items():
         print(f"msgconform: {name}: exit {status}")
-    names = [profiles.load(p, overrides_of(args)).name for p in providers]  # paths have names
-    compare_latest(names, Path(args.out) if args.out else REPORTS)
+    new = [d for name in names for d in sorted(models.run_dirs(out_root, name) - before[name])]
+    compare_runs(new, out_root)
     return max(statuses.values())
 
 
-def compare_latest(providers: list[str], out_root: Path) -> None:
-    """One page across the providers just run (their runs must share suite and schema versions)."""
+def compare_runs(run_dirs: list[Path], out_root: Path) -> None:
+    """One page across the runs just made (they must share suite and schema versions)."""
     runs = []
-    for name in providers:
+    for run_dir in run_dirs:
         try:
-            runs.append(load_run(out_root / name / "latest"))
+            runs.append(load_run(run_dir))
         except ConfigError as exc:
             print(f"msgconform: no comparison: {exc.line()}", file=sys.stderr)
             return
+    if not runs:
+        print("msgconform: no comparison: no run record was written", file=sys.stderr)
+        return
     page, table = out_root / "compare.html", out_root / "compare.md"
     compare(runs, page, table)
     print(f"msgconform: comparison {page} and {table}")

@@ -30,6 +30,7 @@ from msgconform.runner.engine import (
     CaseResult,
     Engine,
 )
+from msgconform.runner.models import SHARED_KEY
 from msgconform.runner.schedule import Prober
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
@@ -86,6 +87,7 @@ class RunContext:
             "replay": config.getoption("replay"),
             "argv": list(config.invocation_params.args),
             "limits": run_limits,
+            "shared": config.stash.get(SHARED_KEY, None),  # several models in one process
         }
         # `--seed N` reproduces generated requests and `--explore` draws a fresh seed (printed in
         # the header); with neither, each fuzz case derives its seed from the suite and contract
@@ -115,6 +117,8 @@ class RunContext:
             if self.options["against_mock"]:
                 self.session.budget.requests_per_second = None  # the provider's pace, not ours
         self._stack.callback(self.session.close)
+        if shared := self.options.get("shared"):
+            shared.adopt(self.session)
         self.redactor = Redactor([self.target.key], secret_headers)
         if record := self.options.get("record"):
             self.session.client = RecordingClient(
@@ -195,6 +199,8 @@ class RunContext:
             self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
             self.recorder = None
             publish(self.run_dir)
+            if shared := self.options.get("shared"):
+                shared.run_dirs.append(self.run_dir)
         self._stack.close()
 
     def counts(self) -> Counter[str]:

@@ -18,6 +18,7 @@ from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Chunk, Exchange
 from msgconform.core.redact import Redactor
 from msgconform.mock.server import MockServer
+from msgconform.runner import matrix
 from msgconform.transport.cassette import RecordingClient, ReplayClient, load_cassette
 from msgconform.transport.client import Budget, BudgetExhausted, StreamWatch
 from msgconform.transport.session import make_watch
@@ -309,13 +310,25 @@ def test_nightly_runs_each_provider_with_its_own_key() -> None:
     assert {"schedule", "workflow_dispatch"} <= set(nightly["on"])
     run = nightly["jobs"]["run"]
     assert run["continue-on-error"] is True
-    legs = {leg["provider"]: leg["key_env"] for leg in run["strategy"]["matrix"]["include"]}
-    assert legs == {p: profiles.load(p).key_env for p in ("baseten", "cortecs", "anthropic")}
+    # The matrix is provider × model, planned from the profiles by msgconform.runner.matrix.
+    assert run["needs"] == "plan"
+    assert run["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert "msgconform.runner.matrix" in steps_text(nightly["jobs"]["plan"])
+    legs = {(leg["provider"], leg["key_env"]) for leg in matrix.legs()}
+    assert legs == {(p, profiles.load(p).key_env) for p in ("baseten", "cortecs", "anthropic")}
     text = steps_text(run)
-    for needed in ("actions/setup-python", "make install", "msgconform run", "--record"):
+    for needed in ("actions/setup-python", "make install", "msgconform run", "--record", "--model"):
         assert needed in text
     upload = next(s for s in run["steps"] if "upload-artifact" in s.get("uses", ""))
     assert upload["with"]["path"] == "reports/${{ matrix.provider }}/"
+    assert upload["with"]["name"] == "nightly-${{ matrix.provider }}-${{ matrix.slug }}"
+
+
+def test_the_nightly_matrix_has_a_leg_per_listed_model() -> None:
+    baseten = [leg for leg in matrix.legs() if leg["provider"] == "baseten"]
+    assert [leg["model"] for leg in baseten] == profiles.load("baseten").raw["model_list"]
+    assert len({(leg["provider"], leg["slug"]) for leg in matrix.legs()}) == len(matrix.legs())
+    assert all("/" not in leg["slug"] for leg in baseten)
 
 
 def test_nightly_compares_and_diffs_after_every_leg() -> None:

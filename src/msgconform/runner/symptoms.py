@@ -20,7 +20,7 @@ from msgconform.transport.client import Deadlines
 SYMPTOMS = ("idle_timeout", "first_byte_timeout", "reset")
 COLLAPSE_AFTER = 3
 SHORT_FRACTION = 0.1  # a short deadline is a tenth of the full one ...
-SHORT_MIN_S = 2.0  # ... but never under this (nor above the full one)
+SHORT_MIN_S = 1.0  # ... but never under this (nor above the full one)
 
 
 @dataclass(frozen=True)

@@ -135,4 +135,5 @@ def one_model_flags(flags: list[str], model: str | None, seed: int | None) -> li
 
 def run_dirs(out_root: Path, provider: str) -> set[Path]:
     """The run directories holding a record under reports/<provider>/."""
-    return {p.parent for p in (out_root / provider).glob("*/results.jsonl")}
+    # Resolved, so `latest` (a link, or a text file) never counts as a run of its own.
+    return {p.parent.resolve() for p in (out_root / provider).glob("*/results.jsonl")}

@@ -117,7 +117,7 @@ class Session:
             raw_body=raw_body,
             watch=watch,
             retry=retry,
-            deadlines=short,
+            **({"deadlines": short} if short is not None else {}),
         )
         if policy is not None:
             policy.sent(exchange, stream, short is not None)

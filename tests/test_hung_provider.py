@@ -131,3 +131,21 @@ def test_every_stream_hanging_fails_the_stream_cases_and_collapses(tmp_path: Pat
     assert all(c["outcome"] in ("FAIL", "NON-STRICT") for c in collapsed)
     page = (run.run_dir / "report.html").read_text()
     assert f'href="#case-{first["id"]}"' in page
+
+
+def test_an_open_streak_holds_new_full_waits_until_it_is_decided() -> None:
+    tracker = SymptomTracker(FULL)
+    for _ in range(COLLAPSE_AFTER):
+        assert tracker.deadlines_for(stream=True) is None
+    out = [Exchange("main", "POST", "u", {}, ended="idle_timeout") for _ in range(COLLAPSE_AFTER)]
+    got: list[Deadlines | None] = []
+    for i, exchange in enumerate(out):
+        tracker.sent(exchange, True, False)
+        tracker.observe(f"a/STREAM-001/c{i}", [exchange])
+        if i == 0:  # one symptom seen, two still out: a fourth must wait for them
+            waiter = threading.Thread(target=lambda: got.append(tracker.deadlines_for(True)))
+            waiter.start()
+            time.sleep(0.05)
+            assert waiter.is_alive()
+    waiter.join(5)
+    assert got == [symptoms.shortened(FULL, "idle_timeout")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -70,22 +71,45 @@ class SymptomTracker:
 
     def __init__(self, deadlines: Deadlines) -> None:
         self.deadlines = deadlines
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._out: Counter[str] = Counter()  # full-deadline requests of each kind now in flight
         self._streaks: dict[str, Streak] = {}
         self._trips: dict[str, Trip] = {}
         self._sent: dict[int, tuple[str, Trip | None]] = {}
         self.collapsed: dict[str, Trip] = {}  # case id -> the trip it was reported under
 
     def deadlines_for(self, stream: bool) -> Deadlines | None:
-        """Short deadlines when this kind of request has tripped; None for the usual ones."""
-        with self._lock:
-            trip = self._trips.get(kind_of(stream))
-        return shortened(self.deadlines, trip.symptom) if trip else None
+        """Short deadlines when this kind of request has tripped; None for the usual ones.
 
-    def sent(self, exchange: Exchange, stream: bool, short: bool) -> None:
+        While a streak is open, a request waits rather than add a full-deadline wait beyond the
+        ones in flight that will decide it (else every worker starts one more full wait)."""
         kind = kind_of(stream)
         with self._lock:
-            self._sent[id(exchange)] = (kind, self._trips.get(kind) if short else None)
+            self._lock.wait_for(lambda: not self._deciding(kind), timeout=self._longest())
+            trip = self._trips.get(kind)
+            if trip is None:
+                self._out[kind] += 1
+        return shortened(self.deadlines, trip.symptom) if trip else None
+
+    def _deciding(self, kind: str) -> bool:
+        streak = self._streaks.get(kind)
+        if streak is None or kind in self._trips:
+            return False
+        return streak.count + self._out[kind] >= COLLAPSE_AFTER
+
+    def _longest(self) -> float:
+        """How long a request can take: a bound on any wait here, whatever goes wrong."""
+        return self.deadlines.connect + self.deadlines.first_byte + self.deadlines.total
+
+    def sent(self, exchange: Exchange | None, stream: bool, short: bool) -> None:
+        """The request is back (None: it raised instead of answering)."""
+        kind = kind_of(stream)
+        with self._lock:
+            if not short:
+                self._out[kind] = max(self._out[kind] - 1, 0)
+            if exchange is not None:
+                self._sent[id(exchange)] = (kind, self._trips.get(kind) if short else None)
+            self._lock.notify_all()
 
     def observe(self, case_id: str, exchanges: Iterable[Exchange]) -> Trip | None:
         """A case's probe is done: count its symptoms; the trip it collapsed under, if any."""
@@ -101,6 +125,7 @@ class SymptomTracker:
                 self._count(kind, symptom, case_id, short=trip is not None)
             if collapsed is not None:
                 self.collapsed[case_id] = collapsed
+            self._lock.notify_all()
             return collapsed
 
     def _count(self, kind: str, symptom: str | None, case_id: str, short: bool) -> None:

@@ -36,7 +36,7 @@ class DeadlinePolicy(Protocol):
 
     def deadlines_for(self, stream: bool) -> Deadlines | None: ...
 
-    def sent(self, exchange: Exchange, stream: bool, short: bool) -> None: ...
+    def sent(self, exchange: Exchange | None, stream: bool, short: bool) -> None: ...
 
 
 class Session:
@@ -108,17 +108,22 @@ class Session:
         watch: Callable[[], StreamWatch] | None = make_watch if stream else None
         policy = self.deadline_policy
         short = policy.deadlines_for(stream) if policy is not None else None
-        exchange = self.client.send(
-            label,
-            method,
-            path,
-            headers=headers if headers is not None else self.headers(),
-            json_body=body,
-            raw_body=raw_body,
-            watch=watch,
-            retry=retry,
-            **({"deadlines": short} if short is not None else {}),
-        )
+        try:
+            exchange = self.client.send(
+                label,
+                method,
+                path,
+                headers=headers if headers is not None else self.headers(),
+                json_body=body,
+                raw_body=raw_body,
+                watch=watch,
+                retry=retry,
+                **({"deadlines": short} if short is not None else {}),
+            )
+        except BaseException:
+            if policy is not None:
+                policy.sent(None, stream, short is not None)
+            raise
         if policy is not None:
             policy.sent(exchange, stream, short is not None)
         self.budget.add_output_tokens(output_tokens_of(exchange))

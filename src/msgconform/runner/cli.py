@@ -241,11 +241,14 @@ def print_plan(providers: list[str], args: argparse.Namespace) -> int:
         print(f"{name}: {chosen.line()}")
         plan = estimate(profile, select(load_all(), args.only))
         limits = profile.limits
+        # Several models share one budget: the plan is per model, the total is what counts.
+        count = models.planned_count(profile, args.model, args.models == "all")
+        each = f" for each of {count} models" if count > 1 else ""
         print(
             f"{name}: {plan.cases} cases ({plan.skipped} skipped), about {plan.requests} requests "
-            f"and at most {plan.output_tokens} output tokens; budget {limits['max_requests']} "
-            f"requests, {limits['max_output_tokens']} tokens"
+            f"and at most {plan.output_tokens} output tokens{each}; budget "
+            f"{limits['max_requests']} requests, {limits['max_output_tokens']} tokens"
         )
-        if plan.requests > int(limits["max_requests"]):
+        if plan.requests * count > int(limits["max_requests"]):
             print(f"{name}: the plan exceeds the request budget; the run will stop at the limit")
     return 0

@@ -81,6 +81,14 @@ def resolve(profile: Profile, models: list[str], every: bool, **target: Any) -> 
     return list(dict.fromkeys([*found, *models]))
 
 
+def planned_count(profile: Profile, models: list[str], every: bool) -> int:
+    """How many models a run will cover, without asking the provider (a dry run sends nothing);
+    /v1/models discovery counts as one."""
+    if every:
+        return len(dict.fromkeys([*profile_list(profile), *models]))
+    return max(len(dict.fromkeys(models)), 1)
+
+
 def discover(
     profile: Profile, mock_fault: str | None = None, against_mock: bool = False
 ) -> list[str]:

@@ -133,7 +133,10 @@ class RunContext:
         if not self.options["no_report"]:
             out = Path(self.options["out"]) if self.options["out"] else REPORTS
             self.recorder = RunRecorder(out, self.profile.name, self._header(), self.redactor)
-        self.abort_reason = smoke_gate(self.session, self.profile, cases)
+        try:
+            self.abort_reason = smoke_gate(self.session, self.profile, cases)
+        except BudgetExhausted as exc:  # a budget shared with earlier models can be spent already
+            self.abort_reason = f"budget: {exc}"
         if self.abort_reason:
             self._abort(self.abort_reason)
             return

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from msgconform.cli import main
+from msgconform.cli import build_parser, main
 from msgconform.core import profiles
 from msgconform.core.errors import ConfigError
 from msgconform.report.record import load_run
+from msgconform.runner import cli as runner_cli
 from msgconform.runner import models
 from msgconform.transport.session import Session
 
@@ -76,3 +77,11 @@ def test_one_cassette_cannot_hold_several_models(
     argv = ["run", "--provider", "mock", "--model", "A", "--model", "B"]
     assert main([*argv, "--record", str(tmp_path / "c.jsonl"), "-q"]) == 2
     assert "one cassette holds one model's run" in capsys.readouterr().err
+
+
+def test_without_model_flags_the_profile_keeps_its_own_models() -> None:
+    # No --model: the plugin gets none, so a profile's small model stays small.
+    args = build_parser().parse_args(["run", "--provider", "baseten"])
+    assert "--model" not in runner_cli.pytest_args("baseten", args)
+    args = build_parser().parse_args(["run", "--provider", "baseten", "--model", "A"])
+    assert runner_cli.pytest_args("baseten", args, "A").count("--model") == 1

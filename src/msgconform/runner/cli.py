@@ -146,6 +146,8 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
 
 def run_models(provider: str, args: argparse.Namespace) -> int:
     """One run (one record) per model, in this process, sharing the budget; then one comparison."""
+    if not args.model and args.models != "all":
+        return run_one(provider, args)  # the profile's own models (default, small, thinking)
     profile = profiles.load(provider, overrides_of(args))
     target = {"mock_fault": args.mock_fault, "against_mock": args.against_mock}
     chosen = models.resolve(profile, args.model, args.models == "all", **target)

@@ -85,3 +85,7 @@ def test_without_model_flags_the_profile_keeps_its_own_models() -> None:
     assert "--model" not in runner_cli.pytest_args("baseten", args)
     args = build_parser().parse_args(["run", "--provider", "baseten", "--model", "A"])
     assert runner_cli.pytest_args("baseten", args, "A").count("--model") == 1
+    # Another command's single-valued --model (msgconform features) reaches the plugin as is.
+    args.model = "B"
+    argv = runner_cli.pytest_args("baseten", args)
+    assert argv[argv.index("--model") + 1] == "B"

@@ -101,7 +101,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     found = {k: getattr(args, k) for k in ("base_url", "auth", "key_env", "features")}
-    return {**found, "model": args.model[0] if args.model else None}
+    chosen = models.requested(args)
+    return {**found, "model": chosen[0] if chosen else None}
 
 
 def pytest_args(
@@ -123,8 +124,9 @@ def pytest_args(
     ]
     argv += ["-q", "--no-header"] if args.quiet else ["-q"]
     flags = forwarded_flags(args, strict_flag="--conformance-strict")
-    # The plugin runs one model: drop the run's model list and pass this one (and a shared seed).
-    flags = models.one_model_flags(flags, model, shared.seed if shared else None)
+    if model is not None or shared is not None:
+        # The plugin runs one model: drop the run's model list, pass this one (and a shared seed).
+        flags = models.one_model_flags(flags, model, shared.seed if shared else None)
     return argv + flags
 
 
@@ -136,7 +138,7 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
             flags += [f"--{name.replace('_', '-')}", str(value)]
     for selector in args.only:
         flags += ["--only", selector]
-    for model in args.model:
+    for model in models.requested(args):
         flags += ["--model", model]
     switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
                 "--progress": args.progress,
@@ -146,11 +148,12 @@ def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
 
 def run_models(provider: str, args: argparse.Namespace) -> int:
     """One run (one record) per model, in this process, sharing the budget; then one comparison."""
-    if not args.model and args.models != "all":
+    named, every = models.requested(args), models.wants_all(args)
+    if not named and not every:
         return run_one(provider, args)  # the profile's own models (default, small, thinking)
     profile = profiles.load(provider, overrides_of(args))
     target = {"mock_fault": args.mock_fault, "against_mock": args.against_mock}
-    chosen = models.resolve(profile, args.model, args.models == "all", **target)
+    chosen = models.resolve(profile, named, every, **target)
     if len(chosen) == 1:
         return run_one(provider, args, chosen[0])
     if args.record or args.replay:
@@ -244,7 +247,7 @@ def print_plan(providers: list[str], args: argparse.Namespace) -> int:
         plan = estimate(profile, select(load_all(), args.only))
         limits = profile.limits
         # Several models share one budget: the plan is per model, the total is what counts.
-        count = models.planned_count(profile, args.model, args.models == "all")
+        count = models.planned_count(profile, models.requested(args), models.wants_all(args))
         each = f" for each of {count} models" if count > 1 else ""
         print(
             f"{name}: {plan.cases} cases ({plan.skipped} skipped), about {plan.requests} requests "

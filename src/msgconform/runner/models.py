@@ -118,6 +118,19 @@ def discover(
     return found
 
 
+def requested(args: Any) -> list[str]:
+    """The models a command line names: `--model` repeated (a list), or once (another command's
+    single-valued option), or not at all."""
+    value = getattr(args, "model", None)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def wants_all(args: Any) -> bool:
+    return getattr(args, "models", None) == "all"
+
+
 def run_or_skip(shared: SharedRun, provider: str, model: str, run: Callable[[str], int]) -> int:
     """Run one model unless the shared budget is already spent (then one line says so)."""
     if why := shared.spent():

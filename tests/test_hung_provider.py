@@ -22,12 +22,14 @@ from msgconform.runner.schedule import Scheduler
 from msgconform.runner.symptoms import COLLAPSE_AFTER, SymptomTracker
 from msgconform.transport.client import Deadlines
 
+SSE = "text/event-stream"
 FULL = Deadlines(connect=10, first_byte=60, idle=30, total=180, close_after_stop=5)
 
 
 def sent(tracker: SymptomTracker, ended: str, stream: bool = True) -> Exchange:
     short = tracker.deadlines_for(stream) is not None
     exchange = Exchange("main", "POST", "http://h/v1/messages", {}, ended=ended)
+    exchange.response_headers = {"content-type": SSE if stream else "application/json"}
     tracker.sent(exchange, stream, short)
     return exchange
 
@@ -149,3 +151,12 @@ def test_an_open_streak_holds_new_full_waits_until_it_is_decided() -> None:
             assert waiter.is_alive()
     waiter.join(5)
     assert got == [symptoms.shortened(FULL, "idle_timeout")]
+
+
+def test_a_refused_stream_request_neither_breaks_a_streak_nor_ends_a_trip() -> None:
+    tracker = SymptomTracker(FULL)
+    run_cases(tracker, *["idle_timeout"] * COLLAPSE_AFTER)
+    refused = sent(tracker, "eof")  # a 400 with a JSON error: never streamed
+    refused.response_headers = {"content-type": "application/json"}
+    tracker.observe("area/STREAM-001/refused", [refused])
+    assert tracker.deadlines_for(stream=True) is not None

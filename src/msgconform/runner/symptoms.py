@@ -66,6 +66,12 @@ def shortened(deadlines: Deadlines, symptom: str) -> Deadlines:
     return dataclasses.replace(deadlines, **changes)
 
 
+def healthy(exchange: Exchange, kind: str) -> bool:
+    """An answer that read to its end; for a stream, one that streamed (a streamed request
+    refused with a JSON error says nothing about whether streams hang)."""
+    return exchange.ended == "eof" and (kind == "json" or exchange.is_sse)
+
+
 class SymptomTracker:
     """Shared by the probing threads; sees every request go out and every case come back."""
 
@@ -122,7 +128,8 @@ class SymptomTracker:
                 trip = next((t for _, t in mine if t is not None), None)
                 if trip is not None and symptom == trip.symptom:
                     collapsed = trip
-                self._count(kind, symptom, case_id, short=trip is not None)
+                if symptom is not None or any(healthy(e, kind) for e, _ in mine):
+                    self._count(kind, symptom, case_id, short=trip is not None)
             if collapsed is not None:
                 self.collapsed[case_id] = collapsed
             self._lock.notify_all()

@@ -3,6 +3,7 @@ process sharing the budget and seed; one comparison with the models side by side
 
 from __future__ import annotations
 
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,10 @@ def test_without_model_flags_the_profile_keeps_its_own_models() -> None:
     args.model = "B"
     argv = runner_cli.pytest_args("baseten", args)
     assert argv[argv.index("--model") + 1] == "B"
+
+
+def test_models_share_a_seed_only_when_one_is_asked_for() -> None:
+    # Without --seed or --explore each run derives its seed from the suite: the same for all.
+    assert models.SharedRun.for_args(Namespace(seed=None, explore=False)).seed is None
+    assert models.SharedRun.for_args(Namespace(seed=5, explore=False)).seed == 5
+    assert models.SharedRun.for_args(Namespace(seed=None, explore=True)).seed is not None

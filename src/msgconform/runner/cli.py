@@ -158,7 +158,7 @@ def run_models(provider: str, args: argparse.Namespace) -> int:
         return run_one(provider, args, chosen[0])
     if args.record or args.replay:
         raise ConfigError("--record/--replay", "one cassette holds one model's run")
-    shared = models.SharedRun(seed=args.seed)
+    shared = models.SharedRun.for_args(args)
     statuses = [
         models.run_or_skip(shared, provider, m, lambda m: run_one(provider, args, m, shared))
         for m in chosen

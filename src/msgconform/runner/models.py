@@ -25,15 +25,20 @@ MAX_PAGES = 10
 @dataclass
 class SharedRun:
     """A pytest plugin object handed to each model's run: the first run's budget is everyone's,
-    and one seed, so every model gets the same generated requests."""
+    and one seed (None: derived from the suite, as for one model), so every model gets the same
+    generated requests."""
 
     seed: int | None = None
     budget: Budget | None = None
     run_dirs: list[Path] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        if self.seed is None:
-            self.seed = random.randrange(2**32)
+    @classmethod
+    def for_args(cls, args: Any) -> SharedRun:
+        """`--seed N` for every model; `--explore` draws one fresh seed that all of them use."""
+        seed = getattr(args, "seed", None)
+        if seed is None and getattr(args, "explore", False):
+            seed = random.randrange(2**32)
+        return cls(seed=seed)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SHARED_KEY] = self

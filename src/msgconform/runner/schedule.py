@@ -2,9 +2,9 @@
 
 pytest still runs the items one after another (judging, grading and the record keep pytest's
 order, so a record reads the same whatever the timing); each item's setup takes the probe that a
-worker has already done, or is doing. Probes that are not thread-safe (property-based generation:
-hypothesis keeps global state) run in pytest's thread when their turn comes, holding one of the
-same slots, so no more than `workers` cases are ever in flight."""
+worker has already done, or is doing. A probe that is not thread-safe (SERIAL_PROBES) runs in
+pytest's thread when its turn comes, holding one of the same slots, so no more than `workers`
+cases are ever in flight."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from msgconform.runner.symptoms import SymptomTracker
 from msgconform.transport.client import Deadlines
 from msgconform.transport.session import Session
 
-SERIAL_PROBES = frozenset({"fuzz"})
+# Probes to run on pytest's thread, one at a time, should one ever keep global state. None today:
+# the fuzz probe draws from its own random.Random, seeded per case.
+SERIAL_PROBES: frozenset[str] = frozenset()
 Start = Callable[[Case], CaseResult]
 
 

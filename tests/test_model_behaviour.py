@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from msgconform.core.cases import Case, load_all
+from msgconform.core.grading import Failure, raw_outcome
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.fuzz import regressions
 from msgconform.mock.server import MockServer
 from msgconform.report.html import render
 from msgconform.report.record import Run
-from msgconform.runner.engine import CaseResult, Engine, Failure, raw_outcome
+from msgconform.runner.engine import CaseResult, Engine
 from msgconform.transport.session import Session
 
 KEY = "sk-model-test-0123456789abcdef"

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from msgconform.cli import main
-from msgconform.core import limits, profiles
+from msgconform.core import expectations, limits, profiles
 from msgconform.core.errors import ConfigError
 from msgconform.mock.server import MockServer
-from msgconform.runner import expectations
 
 KEY = "sk-user-profile-0123456789abcdef"
 

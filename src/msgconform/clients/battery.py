@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msgconform.clients import adapter as adapter_mod
-from msgconform.clients import expectations as expectations_mod
 from msgconform.clients.adapter import Adapter, AdapterRun, Worker
 from msgconform.clients.expect import expected
-from msgconform.clients.judge import Failure, Seen, judge
+from msgconform.clients.judge import Seen, judge
 from msgconform.clients.policy import Policy
 from msgconform.clients.scenarios import ClientScenario
+from msgconform.core.expectations import Expectation, apply, lookup
+from msgconform.core.grading import Failure, raw_outcome
 from msgconform.core.profiles import Profile
 from msgconform.mock.app import MockApp
 from msgconform.mock.scenarios_clients import PREFIX, ClientLog, Logged, build_message, key_for
@@ -50,7 +51,7 @@ class Battery:
     auth: str | None = None
     strict: bool = False
     jobs: int = 4
-    expectations: dict[str, expectations_mod.Expectation] = field(default_factory=dict)
+    expectations: dict[str, Expectation] = field(default_factory=dict)
 
     def run(
         self,
@@ -126,14 +127,8 @@ class Battery:
         self, scenario: ClientScenario, failures: list[Failure], error: str | None
     ) -> tuple[str, str | None]:
         raw, reason = raw_outcome(failures, error, self.strict)
-        known = expectations_mod.lookup(self.expectations, scenario.test_id)
-        if known is None:
-            return raw, reason
-        if raw != "PASS" and raw in known.expected:
-            return "XFAIL", known.reason
-        if raw == "PASS" and "PASS" not in known.expected:
-            return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
-        return raw, reason
+        known = lookup(self.expectations, scenario.test_id)
+        return apply(raw, reason, known)
 
 
 def client_log(server: MockServer) -> ClientLog:
@@ -165,14 +160,6 @@ def no_verdict(run: AdapterRun, log: list[Logged]) -> str | None:
         last = [line for line in run.stderr.strip().splitlines() if line.strip()][-2:]
         return f"the adapter {run.problem} (exit {run.exit_code}): {' | '.join(last)[-300:]}"
     return None
-
-
-def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
-    if error is not None:
-        return "ERROR", error
-    if any(f.level == "MUST" for f in failures) or (strict and failures):
-        return "FAIL", None
-    return ("NON-STRICT", None) if failures else ("PASS", None)
 
 
 def exit_status(results: Sequence[ScenarioResult]) -> int:

@@ -15,25 +15,13 @@ from msgconform.clients.expect import Expected
 from msgconform.clients.policy import Policy
 from msgconform.clients.scenarios import ClientScenario
 from msgconform.core import clauses
+from msgconform.core.grading import Failure
 from msgconform.mock.scenarios_clients import Logged
 
 AUTH_CLAUSE = "CLIENT-021"
 REQUEST_CLAUSE = "CLIENT-022"
 RETRY_CLAUSE = "CLIENT-023"
 SHOWN = 160
-
-
-@dataclass
-class Failure:
-    check: str
-    clause: str
-    level: str
-    requirement: str
-    source: str
-    expected: str
-    actual: str
-    symptom: str | None = None
-    event_index: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from msgconform.clients.battery import Battery, ScenarioResult
-from msgconform.clients.judge import Failure
+from msgconform.core.grading import Failure
 from msgconform.core.paths import REPORTS
 from msgconform.core.redact import Redactor
 from msgconform.mock.scenarios_clients import Logged

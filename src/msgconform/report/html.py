@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from msgconform.core.grading import MODEL_LEVEL
 from msgconform.report import findings
 from msgconform.report.bounded import clip, request_shown, response_shown
 from msgconform.report.record import OUTCOMES, PASS_RATE_RULE, Run, pass_rate, percent
@@ -256,9 +257,6 @@ def cases_table(run: Run) -> str:
         '<table id="cases"><tr><th>case</th><th>description</th><th>clauses</th>'
         f"<th>outcome</th><th>time</th></tr>{body}</table>"
     )
-
-
-MODEL_LEVEL = "MODEL"
 
 
 def model_section(run: Run) -> str:

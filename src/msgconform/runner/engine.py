@@ -15,17 +15,17 @@ from msgconform.checks.base import CaseContext, ConformanceFailure
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import rule_issues
 from msgconform.core import clauses
+from msgconform.core import expectations as expectations_mod
 from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import Failure, raw_outcome
 from msgconform.core.profiles import Profile
-from msgconform.runner import expectations as expectations_mod
 from msgconform.runner.probes import PROBES
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
 GATING = frozenset({"FAIL", "XPASS"})
-MODEL_LEVEL = "MODEL"  # a model's behaviour, not the protocol: NON-STRICT even under --strict
 TRANSIENT_STATUSES = frozenset({429, 529})
 
 
@@ -39,34 +39,6 @@ CONTRACT_REQUIREMENTS = ("contract-accepts", "contract-rejects")
 
 class CheckCrashed(Exception):
     """A check raised something other than a ConformanceFailure: a bug in msgconform."""
-
-
-@dataclass
-class Failure:
-    check: str
-    clause: str
-    level: str
-    requirement: str
-    source: str
-    expected: str
-    actual: str
-    symptom: str | None = None
-    event_index: int | None = None
-    exchange: str | None = None
-
-    def text(self) -> str:
-        lines = [
-            f"[{self.clause} {self.level}] {self.requirement}",
-            f"  source:   {self.source}",
-            f"  check:    {self.check}" + (f" (exchange {self.exchange})" if self.exchange else ""),
-            f"  expected: {self.expected}",
-            f"  actual:   {self.actual}",
-        ]
-        if self.event_index is not None:
-            lines.append(f"  event:    #{self.event_index}")
-        if self.symptom:
-            lines.append(f"  client symptom: {self.symptom}")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -177,14 +149,8 @@ class Engine:
         self, case: Case, failures: list[Failure], error: str | None
     ) -> tuple[str, str | None]:
         raw, reason = raw_outcome(failures, error, self.strict)
-        expectation = expectations_mod.lookup(self.expectations, case.test_id)
-        if expectation is None:
-            return raw, reason
-        if raw != "PASS" and raw in expectation.expected:
-            return "XFAIL", expectation.reason
-        if raw == "PASS" and "PASS" not in expectation.expected:
-            return "XPASS", f"expected {'/'.join(expectation.expected)}: {expectation.reason}"
-        return raw, reason
+        known = expectations_mod.lookup(self.expectations, case.test_id)
+        return expectations_mod.apply(raw, reason, known)
 
     def start(self, case: Case) -> CaseResult:
         """Skip or probe. The result is PENDING (judge it with `finish`) unless it already has an
@@ -234,18 +200,6 @@ def check_contract_requirements(case: Case, body: Any, contract: Contract) -> No
         raise NotApplicable(f"the {overlay} contract rejects this request ({issues[0]})")
     if "contract-rejects" in wanted and not issues:
         raise NotApplicable(f"the {overlay} contract accepts this request")
-
-
-def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
-    if error is not None:
-        return "ERROR", error
-    if any(f.level == "MUST" for f in failures):
-        return "FAIL", None
-    if strict and any(f.level != MODEL_LEVEL for f in failures):
-        return "FAIL", None
-    if failures:
-        return "NON-STRICT", None
-    return "PASS", None
 
 
 def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from msgconform.core import expectations as expectations_mod
 from msgconform.core import limits as limits_mod
 from msgconform.core.cases import Case
 from msgconform.core.paths import REPORTS
@@ -24,7 +25,6 @@ from msgconform.report import findings
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
-from msgconform.runner import expectations as expectations_mod
 from msgconform.runner.engine import (
     GATING,
     CaseResult,

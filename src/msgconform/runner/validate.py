@@ -11,13 +11,12 @@ from typing import Any
 from msgconform.checks import REGISTRY
 from msgconform.checks.invariants import INVARIANTS
 from msgconform.contract.sources import sources_problems
-from msgconform.core import clauses, profiles
+from msgconform.core import clauses, expectations, profiles
 from msgconform.core.cases import Case, load_all
 from msgconform.core.datafiles import display, load_validated, load_yaml
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 from msgconform.fuzz import regressions
-from msgconform.runner import expectations
 from msgconform.runner.engine import CONTRACT_REQUIREMENTS
 from msgconform.runner.probes import PROBES
 

@@ -1,4 +1,5 @@
-"""Known deviations per provider (providers/<p>/expectations.yaml), as in web-platform-tests."""
+"""Known deviations, as in web-platform-tests: per provider (providers/<p>/expectations.yaml) and
+per client (suites/clients/expectations/<policy>.yaml), keyed by test ID, prefix or glob."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ class Expectation:
 
 def load(provider: str, home: Path | None = None) -> dict[str, Expectation]:
     """From beside the profile (`home`), else from the bundled providers/<provider>/."""
-    path = (home or PROVIDERS / provider) / "expectations.yaml"
+    return load_file((home or PROVIDERS / provider) / "expectations.yaml")
+
+
+def load_file(path: Path) -> dict[str, Expectation]:
+    """An absent file lists no deviations."""
     if not path.is_file():
         return {}
     data: Mapping[str, Any] = load_validated(path, "expectations") or {}
@@ -48,3 +53,14 @@ def lookup(expectations: Mapping[str, Expectation], test_id: str) -> Expectation
         if any(ch in key for ch in "*?[") and fnmatch.fnmatchcase(test_id, key):
             return value
     return None
+
+
+def apply(raw: str, reason: str | None, known: Expectation | None) -> tuple[str, str | None]:
+    """A listed deviation makes its outcome XFAIL; a pass where a failure was listed is XPASS."""
+    if known is None:
+        return raw, reason
+    if raw != "PASS" and raw in known.expected:
+        return "XFAIL", known.reason
+    if raw == "PASS" and "PASS" not in known.expected:
+        return "XPASS", f"expected {'/'.join(known.expected)}: {known.reason}"
+    return raw, reason

@@ -1,0 +1,49 @@
+"""How a case's failures become its outcome; shared by provider runs (runner/engine.py) and client
+runs (clients/battery.py), so both grade by the same rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MODEL_LEVEL = "MODEL"  # a model's behaviour, not the protocol: NON-STRICT even under --strict
+
+
+@dataclass
+class Failure:
+    check: str
+    clause: str
+    level: str
+    requirement: str
+    source: str
+    expected: str
+    actual: str
+    symptom: str | None = None
+    event_index: int | None = None
+    exchange: str | None = None
+
+    def text(self) -> str:
+        lines = [
+            f"[{self.clause} {self.level}] {self.requirement}",
+            f"  source:   {self.source}",
+            f"  check:    {self.check}" + (f" (exchange {self.exchange})" if self.exchange else ""),
+            f"  expected: {self.expected}",
+            f"  actual:   {self.actual}",
+        ]
+        if self.event_index is not None:
+            lines.append(f"  event:    #{self.event_index}")
+        if self.symptom:
+            lines.append(f"  client symptom: {self.symptom}")
+        return "\n".join(lines)
+
+
+def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tuple[str, str | None]:
+    """MUST broken: FAIL; SHOULD broken: NON-STRICT (FAIL under --strict); no verdict: ERROR."""
+    if error is not None:
+        return "ERROR", error
+    if any(f.level == "MUST" for f in failures):
+        return "FAIL", None
+    if strict and any(f.level != MODEL_LEVEL for f in failures):
+        return "FAIL", None
+    if failures:
+        return "NON-STRICT", None
+    return "PASS", None

@@ -21,6 +21,7 @@ from msgconform.transport.session import Session
 
 KEY = "sk-model-test-0123456789abcdef"
 CANARY = next(c for c in load_all() if c.id == "system-string")
+PREFILL = next(c for c in load_all() if c.id == "prefill")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,22 @@ def test_a_disobedient_model_is_non_strict_after_three_tries(
     assert list(result.exchanges) == ["main", "try:2", "try:3"]
     assert [f.level for f in result.failures] == ["MODEL"]
     assert "any of 3 tries" in result.failures[0].expected
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_prefill_restarted_is_model_behaviour_after_three_tries(
+    profile: Profile, url: str, strict: bool
+) -> None:
+    result = run(profile, url, PREFILL, "ignore_prefill", strict=strict)
+    assert result.outcome == "NON-STRICT"
+    assert list(result.exchanges) == ["main", "try:2", "try:3"]
+    assert [(f.clause, f.level) for f in result.failures] == [("REQ-005", "MODEL")]
+
+
+def test_a_prefill_continued_passes_on_the_first_try(profile: Profile, url: str) -> None:
+    result = run(profile, url, PREFILL, None, strict=True)
+    assert result.outcome == "PASS"
+    assert list(result.exchanges) == ["main"]
 
 
 def failure(level: str) -> Failure:

@@ -88,17 +88,36 @@ def prefill_continued(
 ) -> None:
     """The reply continues the assistant prefill instead of starting over.
 
-    Clauses: REQ-005"""
-    exchange, body = message_body(ctx, "REQ-005", label)
-    prefill = prefill_of(request_of(ctx, exchange)).strip()
-    text = text_of(body)
+    Model behaviour, not wire format (a model may restart or reword): graded MODEL (NON-STRICT),
+    passing when any of the probe's tries continues the prefill. Clauses: REQ-005"""
+    # With no exchange at all, message_body(None) raises the usual "no message" failure.
+    tries: list[str | None] = [label] if label is not None else [*ctx.exchanges] or [None]
+    seen = []
+    for name in tries:
+        exchange, body = message_body(ctx, "REQ-005", name)
+        problem = continuation_problem(prefill_of(request_of(ctx, exchange)).strip(), contains,
+                                       text_of(body))  # fmt: skip
+        if problem is None:
+            return
+        seen.append((exchange, problem))
+    exchange, (expected, actual) = seen[-1]
+    raise fail(
+        "REQ-005",
+        f"{expected} (any of {len(tries)} tries)",
+        actual,
+        exchange,
+        symptom="prefill silently dropped, or a model that restarts its answer",
+        level=MODEL_BEHAVIOUR,
+    )
+
+
+def continuation_problem(prefill: str, contains: str | None, text: str) -> tuple[str, str] | None:
+    """(expected, actual) when the text is not a continuation of the prefill, else None."""
     if prefill and text.strip().startswith(prefill):
-        actual = f"text repeats the prefill: {short(text)}"
-        raise fail("REQ-005", "a continuation of the prefill", actual, exchange)
+        return "a continuation of the prefill", f"text repeats the prefill: {short(text)}"
     if contains is not None and contains.lower() not in text.lower():
-        raise fail(
-            "REQ-005", f"a continuation containing {contains}", f"text={short(text)}", exchange
-        )
+        return f"a continuation containing {contains}", f"text={short(text)}"
+    return None
 
 
 @check("thinking_signed", "REQ-010")

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from msgconform.checks import REGISTRY, CaseContext, ConformanceFailure
 from msgconform.core.cases import Case
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES, MODELS
 from msgconform.core.exchange import Exchange
@@ -210,18 +211,31 @@ PROBES["feature"] = feature_probe  # the feature map (suites/features/features.y
 
 @probe("tries")
 def tries(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
-    """Up to `tries` sends of one request, stopping at the first answer that is not a 200 or
-    whose body contains `until` (a model-behaviour check then passes if any try passes)."""
+    """Up to `tries` sends of one request, stopping at the first answer that is not a 200 or that
+    satisfies the case's own checks (a model-behaviour check then passes if any try passes)."""
     count = int(case.probe_params.get("tries", 3))
-    until = str(case.probe_params.get("until", "")).lower().encode()
     found: Exchanges = {}
     for i in range(1, count + 1):
         label = "main" if i == 1 else f"try:{i}"
         exchange = session.send(label, MESSAGES, body, stream=bool(body.get("stream")))
         found[label] = exchange
-        if exchange.status != 200 or until in (exchange.body or b"").lower():
+        if exchange.status != 200 or satisfies_checks(session, case, body, label, exchange):
             break
     return found
+
+
+def satisfies_checks(
+    session: Session, case: Case, body: dict[str, Any], label: str, exchange: Exchange
+) -> bool:
+    """Whether this one answer passes every check of the case (the probe only decides whether to
+    try again; the engine judges all tries afterwards)."""
+    ctx = CaseContext(session.profile, session.contract(None), body, {label: exchange})
+    try:
+        for name, params in case.checks:
+            REGISTRY[name].func(ctx, **params)
+    except ConformanceFailure:
+        return False
+    return True
 
 
 @probe("fuzz")

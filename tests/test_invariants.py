@@ -38,6 +38,7 @@ BITES = {
     "message_schema": "garbage_body",
     "stop_reason_in_enum": "unknown_stop_reason",
     "stream_grammar": "drop_message_stop",
+    "stream_completes": "hang_every_stream",
 }
 FaultRun = Callable[[str], list[CaseResult]]
 

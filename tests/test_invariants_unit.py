@@ -98,8 +98,15 @@ def test_an_unknown_stop_reason_is_one_breach_not_two() -> None:
     assert breaches(exchange(200, "application/json", odd)) == ["stop_reason_in_enum:STOP-001"]
 
 
-def test_a_cut_stream_is_left_to_the_deadline_checks() -> None:
+def test_a_hung_stream_is_one_breach_of_stream_completes_not_of_the_grammar() -> None:
     streamed = {**GOOD, "stream": True}
     part = b'event: message_start\ndata: {"type":"message_start"}\n\n'
     ex = exchange(200, "text/event-stream", part, request=streamed, ended="idle_timeout")
+    assert breaches(ex) == ["stream_completes:STREAM-014"]
+
+
+def test_a_stream_cut_by_the_server_is_left_to_the_truncation_checks() -> None:
+    streamed = {**GOOD, "stream": True}
+    part = b'event: message_start\ndata: {"type":"message_start"}\n\n'
+    ex = exchange(200, "text/event-stream", part, request=streamed, ended="reset")
     assert breaches(ex) == []

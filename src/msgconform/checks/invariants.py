@@ -25,6 +25,7 @@ from msgconform.checks.streaming import to_failure as violation_failure
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES
 from msgconform.core.errors import ConfigError
 from msgconform.core.exchange import Exchange
+from msgconform.stream.sse import parse_chunks
 
 PREFIX = "invariant:"
 FUZZ_MINIMAL = "fuzz:minimal"  # a copy of one example: judged once, under its own label
@@ -33,7 +34,8 @@ FUZZ_MINIMAL = "fuzz:minimal"  # a copy of one example: judged once, under its o
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 # An overloaded answer says nothing about the request that got it.
 NOT_ABOUT_THE_REQUEST = frozenset({529})
-COMPLETE = frozenset({"eof", "close_timeout"})  # a cut stream is the deadline checks' to report
+COMPLETE = frozenset({"eof", "close_timeout"})  # a cut stream is stream_completes' to report
+HUNG = frozenset({"idle_timeout", "total_timeout"})
 MORE_SHOWN = 3
 
 InvariantFunc = Callable[[CaseContext, Exchange], None]
@@ -261,6 +263,25 @@ def stream_grammar(ctx: CaseContext, exchange: Exchange) -> None:
     if grammar.violations:
         found = grammar.violations
         raise violation_failure(grammar, found[0], exchange, len(found) - 1)
+
+
+@invariant("stream_completes", "STREAM-014", whole_exchange=True)
+def stream_completes(ctx: CaseContext, exchange: Exchange) -> None:
+    """A stream that started (200, SSE) ends rather than going silent past the profile's deadlines:
+    a hung stream fails every case that streamed, not only the cases that look at completion, and
+    what is missing from it (message_stop, stop_reason) is its consequence, reported here once."""
+    if exchange.status != 200 or not exchange.is_sse or exchange.ended not in HUNG:
+        return
+    frames = parse_chunks(exchange.chunks)
+    limits = ctx.profile.timeouts
+    raise fail(
+        "STREAM-014",
+        f"a stream that ends: gaps under {limits.get('idle')}s, all within {limits.get('total')}s",
+        f"{exchange.ended} after {len(frames)} events: {exchange.error}",
+        exchange,
+        event_index=len(frames) - 1 if frames else None,
+        symptom="a client waits on a stream that never ends",
+    )
 
 
 # ------------------------------------------------------------------ running them

@@ -12,6 +12,7 @@ from msgconform.core.cases import Case
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES, MODELS
 from msgconform.core.exchange import Exchange
 from msgconform.features import feature_probe
+from msgconform.fuzz.probe import fuzz as generate_and_send
 from msgconform.transport.session import WRONG_KEY, Session
 
 Exchanges = dict[str, Exchange]
@@ -240,8 +241,5 @@ def satisfies_checks(
 
 @probe("fuzz")
 def fuzz(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
-    """Property-based requests. schemathesis and hypothesis load only when a fuzz case runs:
-    importing them while pytest starts up defeats pytest's assertion rewriting for hypothesis."""
-    from msgconform.fuzz.probe import fuzz as generate_and_send  # (heavy: loaded on first use)
-
+    """Generated requests drawn from the profile's contract (fuzz/)."""
     return generate_and_send(session, case, body)

@@ -7,11 +7,30 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from msgconform.core.cases import Case
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.mock.server import MockServer
+from msgconform.runner.engine import CaseResult, Engine
+from msgconform.transport.client import Deadlines
+from msgconform.transport.session import Session
 
 MOCK_KEY = "sk-mock-test-0123456789abcdef"
+# Short deadlines, so a fault that hangs costs the self-tests half a second, not the profile's 30 s.
+FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
+
+
+def run_cases(
+    profile: Profile, key: str, url: str, fault: str | None, cases: list[Case]
+) -> list[CaseResult]:
+    """The cases through the real engine against a mock on `url`, every request under `fault`."""
+    headers = {"x-msgconform-fault": fault} if fault else None
+    session = Session(profile, key, url, extra_headers=headers, deadlines=FAST)
+    try:
+        engine = Engine(profile, session)
+        return [engine.run_case(case) for case in cases]
+    finally:
+        session.close()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from msgconform.core.redact import Redactor
 from msgconform.mock.server import MockServer
 from msgconform.runner import matrix
 from msgconform.transport.cassette import RecordingClient, ReplayClient, load_cassette
-from msgconform.transport.client import Budget, BudgetExhausted, StreamWatch
+from msgconform.transport.client import Budget, BudgetExhausted, Deadlines, StreamWatch
 from msgconform.transport.session import make_watch
 
 KEY = "sk-cassette-test-key-5f1e2d3c4b5a"
@@ -52,6 +52,7 @@ class FakeInner:
         raw_body: bytes | None = None,
         watch: Callable[[], StreamWatch] | None = None,
         retry: bool = True,
+        deadlines: Deadlines | None = None,
     ) -> Exchange:
         status, response_headers, parts = self.answers.pop(0)
         exchange = Exchange(label, method, BASE + path, dict(headers), json_body, raw_body, status)

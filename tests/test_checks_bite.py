@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.conftest import run_cases
 
 from msgconform.checks import REGISTRY, invariants
 from msgconform.core import profiles
@@ -15,13 +16,10 @@ from msgconform.core.profiles import load as load_profile
 from msgconform.mock import faults_invariants
 from msgconform.mock.faults import FAULTS
 from msgconform.mock.server import MockServer
-from msgconform.runner.engine import CaseResult, Engine
-from msgconform.transport.client import Deadlines
-from msgconform.transport.session import Session
+from msgconform.runner.engine import CaseResult
 
 KEY = "sk-bite-test-0123456789abcdef"
 # Short deadlines so hang and drip faults cost well under a second each.
-FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
 # Faults only the invariants can catch are proven in tests/test_invariants.py.
 BAD = sorted(
     name
@@ -48,13 +46,7 @@ def server_url(profile: Profile) -> Iterator[str]:
 
 
 def run_suite(profile: Profile, url: str, fault: str | None, cases: list[Case]) -> list[CaseResult]:
-    headers = {"x-msgconform-fault": fault} if fault else None
-    session = Session(profile, KEY, url, extra_headers=headers, deadlines=FAST)
-    try:
-        engine = Engine(profile, session)
-        return [engine.run_case(case) for case in cases]
-    finally:
-        session.close()
+    return run_cases(profile, KEY, url, fault, cases)
 
 
 def cases_that_could_catch(fault: str) -> list[Case]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cases
 
 from msgconform.checks import invariants
 from msgconform.cli import main
@@ -21,13 +22,10 @@ from msgconform.features.check import FEATURE_CLAUSES
 from msgconform.features.classify import refused_or_broken
 from msgconform.features.signals import SIGNALS
 from msgconform.mock.server import MockServer
-from msgconform.runner.engine import CaseResult, Engine
+from msgconform.runner.engine import CaseResult
 from msgconform.runner.plan import estimate
-from msgconform.transport.client import Deadlines
-from msgconform.transport.session import Session
 
 KEY = "sk-features-test-0123456789abcdef"
-FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
 FEATURES = [c for c in load_all() if c.area == "features"]
 
 
@@ -43,13 +41,7 @@ def server_url(profile: Profile) -> Iterator[str]:
 
 
 def run(profile: Profile, url: str, fault: str | None, cases: list[Case]) -> list[CaseResult]:
-    headers = {"x-msgconform-fault": fault} if fault else None
-    session = Session(profile, KEY, url, extra_headers=headers, deadlines=FAST)
-    try:
-        engine = Engine(profile, session)
-        return [engine.run_case(case) for case in cases]
-    finally:
-        session.close()
+    return run_cases(profile, KEY, url, fault, cases)
 
 
 def found(result: CaseResult) -> dict[str, object]:

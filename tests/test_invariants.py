@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cases
 
 from msgconform import cli
 from msgconform.checks import REGISTRY
@@ -21,12 +22,9 @@ from msgconform.core.profiles import load as load_profile
 from msgconform.mock import faults_invariants
 from msgconform.mock.server import MockServer
 from msgconform.report import findings
-from msgconform.runner.engine import CaseResult, Engine
-from msgconform.transport.client import Deadlines
-from msgconform.transport.session import Session
+from msgconform.runner.engine import CaseResult
 
 KEY = "sk-invariant-test-0123456789abcdef"
-FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
 ONLY_INVARIANTS_CATCH = sorted(f.name for f in faults_invariants.FAULTS if not f.legal)
 # One fault per invariant, each breaking what that invariant judges.
 BITES = {
@@ -58,13 +56,7 @@ def server_url(profile: Profile) -> Iterator[str]:
 
 
 def run(profile: Profile, url: str, fault: str | None, cases: list[Case]) -> list[CaseResult]:
-    headers = {"x-msgconform-fault": fault} if fault else None
-    session = Session(profile, KEY, url, extra_headers=headers, deadlines=FAST)
-    try:
-        engine = Engine(profile, session)
-        return [engine.run_case(case) for case in cases]
-    finally:
-        session.close()
+    return run_cases(profile, KEY, url, fault, cases)
 
 
 @pytest.fixture(scope="module")

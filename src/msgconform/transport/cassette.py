@@ -148,11 +148,9 @@ class RecordingClient:
         retry: bool = True,
         deadlines: Deadlines | None = None,
     ) -> Exchange:
-        # Passed on only when set, so a sender that predates per-request deadlines still works.
-        shorter = {"deadlines": deadlines} if deadlines is not None else {}
         exchange: Exchange = self.inner.send(
             label, method, path, headers=headers, json_body=json_body, raw_body=raw_body,
-            watch=watch, retry=retry, **shorter,
+            watch=watch, retry=retry, deadlines=deadlines,
         )  # fmt: skip
         request = self._request(exchange, path, json_body, raw_body)
         request["match_headers"] = self._match_headers(headers)

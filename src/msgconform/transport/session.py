@@ -118,7 +118,7 @@ class Session:
                 raw_body=raw_body,
                 watch=watch,
                 retry=retry,
-                **({"deadlines": short} if short is not None else {}),
+                deadlines=short,
             )
         except BaseException:
             if policy is not None:

@@ -7,22 +7,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import Failure
 
 # A report must stay openable in a browser when a provider streams megabytes.
 BODY_LIMIT = 20_000
 _OUTPUT_TOKENS = re.compile(rb'"output_tokens"\s*:\s*(\d+)')
-
-
-class FailureLike(Protocol):
-    check: str
-    clause: str
-    level: str
-    requirement: str
-    source: str
-    expected: str
-    actual: str
-    symptom: str | None
-    event_index: int | None
 
 
 class CaseLike(Protocol):
@@ -96,7 +85,7 @@ def evidence(exchange: Exchange) -> dict[str, Any]:
     }
 
 
-def failure_record(failure: FailureLike) -> dict[str, Any]:
+def failure_record(failure: Failure) -> dict[str, Any]:
     return {
         "check": failure.check,
         "clause": failure.clause,
@@ -108,7 +97,7 @@ def failure_record(failure: FailureLike) -> dict[str, Any]:
         "symptom": failure.symptom,
         "event_index": failure.event_index,
         # Which of the case's exchanges broke it (findings name it); not every failure has one.
-        "exchange": getattr(failure, "exchange", None),
+        "exchange": failure.exchange,
     }
 
 

@@ -12,14 +12,14 @@ from msgconform.core.errors import ConfigError
 
 # Modules that expose `register(subparsers)`; each adds its subcommands with set_defaults(func=...).
 COMMAND_MODULES = (
-    "msgconform.runner.cli",
-    "msgconform.runner.features_cmd",
-    "msgconform.runner.init_profile",
-    "msgconform.mock.cli",
-    "msgconform.runner.check_stream",
-    "msgconform.report.cli",
-    "msgconform.runner.validate",
-    "msgconform.clients.cli",
+    "msgconform.commands.run",
+    "msgconform.commands.features",
+    "msgconform.commands.init_profile",
+    "msgconform.commands.mock",
+    "msgconform.commands.check_stream",
+    "msgconform.commands.report",
+    "msgconform.commands.validate",
+    "msgconform.commands.clients",
 )
 
 

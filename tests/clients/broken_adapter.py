@@ -1,4 +1,5 @@
-"""The httpx example adapter with one thing wrong, for the bite tests (tests/test_clients_bite.py).
+"""The httpx example adapter with one thing wrong, for the bite tests
+(tests/clients/test_clients_bite.py).
 
 Usage: python broken_adapter.py VARIANT (then the adapter protocol on stdin/stdout). Each variant
 is one plausible client bug, patched into an otherwise correct client."""

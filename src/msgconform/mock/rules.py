@@ -3,8 +3,8 @@
 Written by hand from the rules list, one function per rule id, and deliberately NOT through
 msgconform.contract.rules: the suite generates and judges requests with that evaluator, so a
 mock using it too would agree with the generator by construction and hide its mistakes.
-tests/test_rules.py checks that every listed rule has a function here and that both agree on
-every rule's examples and counter-examples.
+tests/contract/test_rules.py checks that every listed rule has a function here and that both
+agree on every rule's examples and counter-examples.
 """
 
 from __future__ import annotations

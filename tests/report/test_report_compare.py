@@ -14,7 +14,7 @@ from msgconform.cli import main
 from msgconform.report import compare, diff
 from msgconform.report.record import load_run
 
-RUNS = Path(__file__).parent / "fixtures" / "runs"
+RUNS = Path(__file__).parents[1] / "fixtures" / "runs"
 CLEAN = RUNS / "mock" / "20260101T000000Z"
 FAULT = RUNS / "mock-fault" / "20260101T010000Z"
 

@@ -22,7 +22,7 @@ from msgconform.report.record import RunRecorder, build_header, load_run
 KEY = "sk-bounded-SECRET-0123456789"
 RECORD_LIMIT = 2 * 1024 * 1024
 HTML_LIMIT = 3 * 1024 * 1024
-OLD_RUN = Path(__file__).parent / "fixtures" / "runs" / "mock" / "20260101T000000Z"
+OLD_RUN = Path(__file__).parents[1] / "fixtures" / "runs" / "mock" / "20260101T000000Z"
 
 
 class Case:

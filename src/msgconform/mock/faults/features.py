@@ -1,5 +1,5 @@
 """Faults that make one optional feature ignored, rejected or broken while the rest of the mock
-stays correct: the feature map's classifier is proven on them (tests/test_features.py)."""
+stays correct: the feature map's classifier is proven on them (tests/features/test_features.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Faults of the reply, the errors, auth, headers and the other endpoints (request acceptance
-is in `faults_request`)."""
+is in `faults/request.py`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The nightly matrix: provider × model, from the live profiles (`python -m
-msgconform.runner.matrix` prints it as JSON for GitHub Actions' `fromJSON`)."""
+msgconform.commands.matrix` prints it as JSON for GitHub Actions' `fromJSON`)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from msgconform.contract.document import Contract
 from msgconform.core import profiles
 from msgconform.core.exchange import Chunk, Exchange
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sse"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sse"
 SSE = {"content-type": "text/event-stream; charset=utf-8"}
 
 

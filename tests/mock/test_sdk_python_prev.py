@@ -16,7 +16,7 @@ from msgconform.core.paths import ROOT
 from msgconform.mock.server import MockServer
 
 SDK_PREV = ROOT / ".sdk-prev"
-SCRIPT = Path(__file__).parent / "sdk_prev" / "scenarios.py"
+SCRIPT = Path(__file__).parents[1] / "sdk_prev" / "scenarios.py"
 
 
 @pytest.mark.skipif(

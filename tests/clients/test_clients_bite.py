@@ -16,7 +16,7 @@ from msgconform.clients.policy import load as load_policy
 from msgconform.clients.scenarios import load_all
 from msgconform.core.profiles import Profile
 
-BROKEN = Path(__file__).parent / "clients" / "broken_adapter.py"
+BROKEN = Path(__file__).parents[1] / "clients" / "broken_adapter.py"
 # Which scenarios each bug must be caught by. Kept by hand on purpose: it is the claim under test.
 BITES: dict[str, tuple[str, ...]] = {
     "ignore_retry_after": ("rate-limited-retry-after", "overloaded-retry-after-ms"),

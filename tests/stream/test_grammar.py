@@ -10,7 +10,7 @@ import pytest
 from msgconform.stream.grammar import StreamGrammar, run
 from msgconform.stream.sse import SSEParser, parse_bytes
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sse"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sse"
 STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use")
 LEGAL = [
     "text.sse",

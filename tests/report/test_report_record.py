@@ -20,7 +20,7 @@ from msgconform.report.record import RunRecorder, build_header, compute_hashes, 
 from msgconform.report.write import publish
 
 KEY = "sk-live-SECRET-0123456789"
-FIXTURE = Path(__file__).parent / "fixtures" / "runs" / "mock" / "20260101T000000Z"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "runs" / "mock" / "20260101T000000Z"
 
 
 def make_case(case_id: str = "auth/AUTH-001/missing-key", outcome: str = "PASS") -> dict[str, Any]:

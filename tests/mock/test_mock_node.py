@@ -12,7 +12,7 @@ from tests.conftest import MOCK_KEY
 
 from msgconform.mock.server import MockServer
 
-NODE_DIR = Path(__file__).parent / "node"
+NODE_DIR = Path(__file__).parents[1] / "node"
 SCENARIOS = (
     "create",
     "stream_final_message",

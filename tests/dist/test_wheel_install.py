@@ -23,7 +23,7 @@ import pytest
 
 pytestmark = pytest.mark.wheel
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = Path(sys.prefix) / "msgconform-wheelhouse"
 CLIENT = "anthropic>=2,<3"
 SCRUBBED = ("MSGCONFORM_HOME", "MSGCONFORM_PROFILE_PATH", "PYTHONPATH", "VIRTUAL_ENV",

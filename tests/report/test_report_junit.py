@@ -11,7 +11,7 @@ import pytest
 from msgconform.report import junit
 from msgconform.report.record import Run, load_run
 
-RUNS = Path(__file__).parent / "fixtures" / "runs"
+RUNS = Path(__file__).parents[1] / "fixtures" / "runs"
 
 
 @pytest.fixture(scope="module")

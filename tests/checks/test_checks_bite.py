@@ -13,14 +13,14 @@ from msgconform.core import profiles
 from msgconform.core.cases import Case, load_all
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
-from msgconform.mock import faults_invariants
 from msgconform.mock.faults import FAULTS
+from msgconform.mock.faults import invariants as faults_invariants
 from msgconform.mock.server import MockServer
 from msgconform.runner.engine import CaseResult
 
 KEY = "sk-bite-test-0123456789abcdef"
 # Short deadlines so hang and drip faults cost well under a second each.
-# Faults only the invariants can catch are proven in tests/test_invariants.py.
+# Faults only the invariants can catch are proven in tests/checks/test_invariants.py.
 BAD = sorted(
     name
     for name, fault in FAULTS.items()
@@ -32,8 +32,8 @@ FAILING = ("FAIL", "NON-STRICT", "XPASS")
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    # A handful of generated requests is enough to show the fuzz checks bite; tests/test_fuzz.py
-    # runs hundreds against the clean mock.
+    # A handful of generated requests is enough to show the fuzz checks bite;
+    # tests/fuzz/test_fuzz.py runs hundreds against the clean mock.
     mock = load_profile("mock")
     limits = {**mock.raw["limits"], "fuzz_examples": 8}
     return profiles.from_data({**mock.raw, "limits": limits}, {})

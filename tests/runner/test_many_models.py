@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from msgconform.cli import build_parser, main
+from msgconform.commands import run as runner_cli
 from msgconform.core import profiles
 from msgconform.core.errors import ConfigError
 from msgconform.report.record import load_run
-from msgconform.runner import cli as runner_cli
 from msgconform.runner import models
 from msgconform.transport.session import Session
 

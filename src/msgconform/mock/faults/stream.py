@@ -1,6 +1,6 @@
 """Faults and legal variants of the SSE event sequence: grammar, indices, deltas, usage.
 
-Framing and transport faults are in `faults_wire`."""
+Framing and transport faults are in `faults/wire.py`."""
 
 from __future__ import annotations
 

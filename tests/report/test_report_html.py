@@ -13,7 +13,7 @@ from msgconform.report import html
 from msgconform.report.record import OUTCOMES, Run, load_run, percent
 from msgconform.report.write import render_all
 
-RUNS = Path(__file__).parent / "fixtures" / "runs"
+RUNS = Path(__file__).parents[1] / "fixtures" / "runs"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

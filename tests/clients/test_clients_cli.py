@@ -16,7 +16,7 @@ from msgconform.cli import main
 from msgconform.mock.server import MockServer
 from msgconform.report.record import load_run
 
-BROKEN = Path(__file__).parent / "clients" / "broken_adapter.py"
+BROKEN = Path(__file__).parents[1] / "clients" / "broken_adapter.py"
 ONLY = ["--only", "rate-limit-exhausted", "--only", "bad-request-not-retried"]
 
 

@@ -1,6 +1,7 @@
 """The invariants judge every exchange: faults that break one kind of exchange only are caught in
 cases not written for them, each invariant bites, a case opts out with a reason, and a fault seen in
-many cases is one finding. The clean mock and its legal variants: tests/test_checks_bite.py."""
+many cases is one finding. The clean mock and its legal variants:
+tests/checks/test_checks_bite.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from msgconform.core.cases import Case, load_all
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
-from msgconform.mock import faults_invariants
+from msgconform.mock.faults import invariants as faults_invariants
 from msgconform.mock.server import MockServer
 from msgconform.report import findings
 from msgconform.runner.engine import CaseResult

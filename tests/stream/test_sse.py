@@ -9,7 +9,7 @@ import pytest
 from msgconform.core.exchange import Chunk
 from msgconform.stream.sse import SSEParser, TerminalWatch, parse_bytes, parse_chunks
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sse"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sse"
 
 
 def frames_of(name: str) -> list[tuple[str | None, str | None]]:

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
+from msgconform.commands import matrix
 from msgconform.core import profiles
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Chunk, Exchange
 from msgconform.core.redact import Redactor
 from msgconform.mock.server import MockServer
-from msgconform.runner import matrix
 from msgconform.transport.cassette import RecordingClient, ReplayClient, load_cassette
 from msgconform.transport.client import Budget, BudgetExhausted, Deadlines, StreamWatch
 from msgconform.transport.session import make_watch
@@ -224,7 +224,7 @@ def test_a_file_without_a_header_is_refused(tmp_path: Path) -> None:
 
 # ---- round trip through the real client and the bundled mock -------------------------------------
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cassettes"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cassettes"
 
 
 def fixture_recorder() -> Any:
@@ -286,7 +286,7 @@ def test_the_error_cassette_marks_its_redacted_chunk() -> None:
 
 # ---- the workflows that record cassettes nightly -------------------------------------------------
 
-WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 
 
 def workflow(name: str) -> dict[Any, Any]:
@@ -311,10 +311,10 @@ def test_nightly_runs_each_provider_with_its_own_key() -> None:
     assert {"schedule", "workflow_dispatch"} <= set(nightly["on"])
     run = nightly["jobs"]["run"]
     assert run["continue-on-error"] is True
-    # The matrix is provider × model, planned from the profiles by msgconform.runner.matrix.
+    # The matrix is provider × model, planned from the profiles by msgconform.commands.matrix.
     assert run["needs"] == "plan"
     assert run["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
-    assert "msgconform.runner.matrix" in steps_text(nightly["jobs"]["plan"])
+    assert "msgconform.commands.matrix" in steps_text(nightly["jobs"]["plan"])
     legs = {(leg["provider"], leg["key_env"]) for leg in matrix.legs()}
     assert legs == {(p, profiles.load(p).key_env) for p in ("baseten", "cortecs", "anthropic")}
     text = steps_text(run)

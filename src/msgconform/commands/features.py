@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from msgconform.commands.run import overrides_of, print_plan, run_one
 from msgconform.core import profiles
 from msgconform.core.paths import REPORTS
 from msgconform.report.features import (
@@ -18,7 +19,6 @@ from msgconform.report.features import (
     render_feature_page,
 )
 from msgconform.report.record import Run, load_run
-from msgconform.runner.cli import overrides_of, print_plan, run_one
 
 
 def register(sub: Any) -> None:

@@ -1,0 +1,1 @@
+"""The `msgconform` subcommands, one module each; `msgconform.cli` registers them in order."""

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare clients node-sdk sdk-prev clean
+.PHONY: system-deps install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare clients node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,8 @@ install: $(STAMP)
 conformance: $(STAMP)
 	$(BIN)/msgconform run --provider $(PROVIDER) $(ARGS)
 
-## The project's own tests.
-test: $(STAMP) node-sdk sdk-prev bench-peer
+## The project's own tests, with what they need installed where it can be (system-deps).
+test: $(STAMP) system-deps node-sdk sdk-prev bench-peer
 	$(BIN)/python -m pytest tests $(ARGS)
 
 lint: $(STAMP)
@@ -77,6 +77,10 @@ node-sdk:
 	  test -d tests/node/node_modules/@anthropic-ai/sdk || \
 	  (cd tests/node && npm install --no-audit --no-fund --silent); \
 	else echo "node-sdk: npm not found, TypeScript SDK tests will skip"; fi
+
+## Debian's chromium (browser tests) and Node.js (TypeScript SDK tests), when missing and installable.
+system-deps:
+	@.ci/system-deps chromium nodejs
 
 ## The previous major of the official Python SDK, side by side, for the client tests.
 sdk-prev: $(STAMP)

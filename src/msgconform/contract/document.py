@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from msgconform.contract.betas import apply_betas, contract_betas
 from msgconform.contract.explain import SchemaIssue as SchemaIssue
 from msgconform.contract.explain import explain, one_of
 from msgconform.core.datafiles import display, json_path, load_validated, load_yaml
@@ -112,7 +113,9 @@ def _meta_valid_fast(schema: Any) -> bool:
         return False
 
 
-def build_document(version: str, overlay: str | None, root: Path = SCHEMAS) -> dict[str, Any]:
+def build_document(
+    version: str, overlay: str | None, root: Path = SCHEMAS, betas: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     base_file = root / BASE_DOCUMENT
     doc = load_yaml(base_file)
     _check_document(doc, base_file)
@@ -122,6 +125,10 @@ def build_document(version: str, overlay: str | None, root: Path = SCHEMAS) -> d
         known = ", ".join(versions["versions"])
         raise ConfigError(display(versions_file), f"unknown version {version!r}", known)
     _apply_all(doc, versions["versions"][version]["patches"], versions_file)
+    if betas:
+        # Before the overlay: a provider's narrowing still has the last word.
+        apply_betas(doc, betas, root)
+        _check_document(doc, root / "betas.sdk.json")
     if overlay is not None:
         _apply_overlay(doc, version, overlay, root)
     result: dict[str, Any] = doc
@@ -187,13 +194,21 @@ class _Validators:
 class Contract:
     version: str
     overlay: str | None
+    betas: frozenset[str]
     openapi: dict[str, Any]
     stop_reasons: tuple[str, ...]
     error_types: dict[int, str]
 
-    def __init__(self, version: str, overlay: str | None, document: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        version: str,
+        overlay: str | None,
+        document: dict[str, Any],
+        betas: frozenset[str] = frozenset(),
+    ) -> None:
         self.version = version
         self.overlay = overlay
+        self.betas = betas
         self.openapi = document
         schemas = document["components"]["schemas"]
         self.stop_reasons = tuple(schemas["StopReason"]["enum"])
@@ -202,8 +217,14 @@ class Contract:
         self._validators = _Validators(schemas)
 
     @classmethod
-    def load(cls, version: str = "2023-06-01", overlay: str | None = None) -> Contract:
-        return _load(version, overlay)
+    def load(
+        cls,
+        version: str = "2023-06-01",
+        overlay: str | None = None,
+        betas: frozenset[str] = frozenset(),
+    ) -> Contract:
+        """`betas`: anthropic-beta names whose fields the request schemas take (betas.yaml)."""
+        return _load(version, overlay, contract_betas(betas))
 
     @classmethod
     def from_directory(cls, root: Path, version: str, overlay: str | None = None) -> Contract:
@@ -302,5 +323,5 @@ def _pick_branch(branches: list[Any], instance: Any) -> Any:
 
 
 @cache
-def _load(version: str, overlay: str | None) -> Contract:
-    return Contract(version, overlay, build_document(version, overlay))
+def _load(version: str, overlay: str | None, betas: frozenset[str]) -> Contract:
+    return Contract(version, overlay, build_document(version, overlay, betas=betas), betas)

@@ -20,7 +20,8 @@ SOURCES = "SOURCES.yaml"
 
 def bundled_files(root: Path = SCHEMAS) -> list[Path]:
     overlays = sorted((root / "overlays").glob("*.yaml"))
-    return [root / BASE_DOCUMENT, root / "versions.yaml", *overlays]
+    betas = [root / "betas.yaml", root / "betas.sdk.json"]
+    return [root / BASE_DOCUMENT, root / "versions.yaml", *betas, *overlays]
 
 
 def _listed_name(path: Path, root: Path) -> str:

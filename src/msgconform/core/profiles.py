@@ -30,6 +30,7 @@ FEATURE_DEFAULTS: dict[str, bool] = {
     "request_id": False,
     "stop_sequences": True,
     "scenarios": False,
+    "message_batches": False,
 }
 
 CONTRACT_DEFAULTS: dict[str, Any] = {
@@ -40,6 +41,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "done_sentinel": False,
     "count_tokens_needs_max_tokens": False,
     "version_header": "enforced",
+    "beta_header": "enforced",
 }
 
 LIMIT_DEFAULTS: dict[str, Any] = {

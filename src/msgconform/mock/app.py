@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from msgconform.core.profiles import Profile
-from msgconform.mock import faults, scenarios, scenarios_clients
+from msgconform.mock import batches, betas, faults, scenarios, scenarios_clients
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
 from msgconform.mock.httpio import (
@@ -25,7 +25,7 @@ from msgconform.mock.httpio import (
 )
 from msgconform.mock.memo import Encoded, Memo, controlled
 from msgconform.mock.reply import JSON_TYPE, SSE_TYPE, Reply, ResetStream, error
-from msgconform.mock.validate import contract_validator, request_issues
+from msgconform.mock.validate import Validator, contract_validator, request_issues
 from msgconform.mock.wire import (
     DONE_FRAME,
     Step,
@@ -64,6 +64,7 @@ class MockApp:
         self.scenarios = scenarios.Counter()
         self.memo = Memo()
         self.client_log = scenarios_clients.ClientLog()
+        self.batches = batches.BatchStore()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -73,6 +74,7 @@ class MockApp:
             return
         scope, receive, send = scenarios_clients.enter(self.client_log, scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = betas.joined(scope["headers"], headers)
         ctx = Ctx(
             scope["method"],
             scope["path"],
@@ -102,6 +104,9 @@ class MockApp:
         self, ctx: Ctx, fault: Fault, query: str, receive: Receive, reply: Reply
     ) -> None:
         path = ctx.path.rstrip("/") or "/"
+        if batches.owns(path) and self.profile.has("message_batches"):
+            await self.batches.serve(self, ctx, fault, path, query, reply)
+            return
         expected = METHODS.get(path) or ("GET" if path.startswith("/v1/models/") else None)
         feature = FEATURE_OF.get("/v1/models" if path.startswith("/v1/models/") else path)
         if expected is None or (feature and not self.profile.has(feature)):
@@ -140,6 +145,8 @@ class MockApp:
             return error(400, "beta: unknown query parameter")
         if fault.has("unknown_beta_500") and "anthropic-beta" in ctx.headers:
             return error(500, "Internal server error")
+        if (problem := betas.refusal(ctx.headers, self.profile)) is not None:
+            return problem
         return scenarios.refusal(ctx.headers.get(scenarios.HEADER), self.scenarios, path)
 
     def auth(self, headers: Mapping[str, str], fault: Fault) -> ErrorOut | None:
@@ -213,11 +220,17 @@ class MockApp:
             await reply.error(error(400, f"(body): invalid JSON: {exc}"))
             return None
 
-    def issues_error(self, ctx: Ctx, fault: Fault, body: Any, endpoint: str) -> ErrorOut | None:
+    def request_validator(self, ctx: Ctx, fault: Fault) -> tuple[str, Validator]:
+        """The version a request is judged by and its validator (with the betas it names)."""
         version = ctx.headers["anthropic-version"]
         if fault.has("accept_sampling_on_new_version"):
             version = self.profile.anthropic_version if version == NEW_VERSION else version
-        validator = self.validators.get(version) or contract_validator(version, self.overlay)
+        named = betas.selected(ctx.headers, self.profile)
+        known = None if named else self.validators.get(version)
+        return version, known or contract_validator(version, self.overlay, named)
+
+    def issues_error(self, ctx: Ctx, fault: Fault, body: Any, endpoint: str) -> ErrorOut | None:
+        version, validator = self.request_validator(ctx, fault)
         issues = request_issues(body, endpoint, version, self.profile, validator)
         if fault.issues is not None:
             issues = fault.issues(issues, ctx)

@@ -22,10 +22,12 @@ BLOCK_TYPES = frozenset(
 Validator = Callable[[Any, str], list[SchemaIssue]]
 
 
-def contract_validator(version: str, overlay: str | None) -> Validator:
-    """The contract's request validator, built once per version (never per request): the
-    schema first, then the cross-field rules by the mock's own code (mock/rules.py)."""
-    contract = Contract.load(version, overlay)
+def contract_validator(
+    version: str, overlay: str | None, betas: frozenset[str] = frozenset()
+) -> Validator:
+    """The contract's request validator, built once per version and beta set (never per
+    request): the schema first, then the cross-field rules by the mock's own code (mock/rules.py)."""
+    contract = Contract.load(version, overlay, betas)
 
     def validate(body: Any, endpoint: str) -> list[SchemaIssue]:
         return contract.request_issues(body, endpoint) or rule_issues(contract, body, endpoint)

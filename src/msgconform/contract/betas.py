@@ -32,7 +32,9 @@ def load_betas(root: Path = SCHEMAS) -> dict[str, Any]:
 def _load_generated(root: Path) -> dict[str, Any]:
     file = root / GENERATED
     if not file.is_file():
-        raise ConfigError(display(file), "file not found", "python -m msgconform.contract.betas_sdk")
+        raise ConfigError(
+            display(file), "file not found", "python -m msgconform.contract.betas_sdk"
+        )
     try:
         data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

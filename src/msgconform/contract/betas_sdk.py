@@ -81,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     current = target.read_text(encoding="utf-8") if target.is_file() else ""
     if current != text:
-        print(f"schemas/{GENERATED} differs from the installed SDK; run with --write", file=sys.stderr)
+        print(
+            f"schemas/{GENERATED} differs from the installed SDK; run with --write", file=sys.stderr
+        )
         return 1
     print(f"schemas/{GENERATED} matches the installed SDK")
     return 0

@@ -77,8 +77,8 @@ def owns(path: str) -> bool:
 def _stamp(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds").replace(
-        "+00:00", "Z"
+    return (
+        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     )
 
 
@@ -201,7 +201,7 @@ class BatchStore:
     ) -> None:
         rest = path.removeprefix(PREFIX).strip("/")
         batch_id, _, action = rest.partition("/")
-        allowed = _allowed(batch_id, action)
+        allowed = allowed_methods(batch_id, action)
         if allowed is None:
             await reply.error(error(404, f"{ctx.method} {ctx.path}: not found"))
             return
@@ -246,7 +246,9 @@ class BatchStore:
             created=now,
             ends=now + self.delay_s,
             base_url=_base_url(ctx.headers),
-            results=[(r["custom_id"], _answer(r["params"], host.profile)) for r in body["requests"]],
+            results=[
+                (r["custom_id"], _answer(r["params"], host.profile)) for r in body["requests"]
+            ],
         )
         self.batches[batch.id] = batch
         await _json(reply, view(batch, now, pending=True))
@@ -269,10 +271,14 @@ class BatchStore:
             await _json(reply, view(batch, now, pending=True))
         elif action == "results":
             if not batch.ended(now):
-                await reply.error(error(400, f"{batch.id}: results are available once it has ended"))
+                await reply.error(
+                    error(400, f"{batch.id}: results are available once it has ended")
+                )
                 return
             disposition = f"attachment; filename*=utf-8''{batch.id}_results.jsonl"
-            await reply.whole(200, JSONL_TYPE, result_lines(batch), {"content-disposition": disposition})
+            await reply.whole(
+                200, JSONL_TYPE, result_lines(batch), {"content-disposition": disposition}
+            )
         elif method == "DELETE":
             if not batch.ended(now):
                 message = f"{batch.id}: a batch can be deleted once it has ended; cancel it first"
@@ -284,7 +290,7 @@ class BatchStore:
             await _json(reply, view(batch, now))
 
 
-def _allowed(batch_id: str, action: str) -> tuple[str, ...] | None:
+def allowed_methods(batch_id: str, action: str) -> tuple[str, ...] | None:
     """The methods a batches path takes, or None when it is no such path."""
     if not batch_id:
         return ("GET", "POST")

@@ -1,7 +1,7 @@
-"""The mock's anthropic-beta handling: the names a request sends (comma-separated, the header possibly
-repeated), the API's 400 for a name the contract does not know, and the contract a request's betas
-select (schemas/betas.yaml). A profile with `beta_header: ignored` passes every name and keeps
-the non-beta contract."""
+"""The mock's anthropic-beta handling: the names a request sends (comma-separated, the header
+possibly repeated), the API's 400 for a name the contract does not know, and the contract a
+request's betas select (schemas/betas.yaml). A profile with `beta_header: ignored` passes every
+name and keeps the non-beta contract."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def names(headers: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def enforced(profile: Profile) -> bool:
-    return profile.contract.get("beta_header", "enforced") == "enforced"
+    return str(profile.contract.get("beta_header", "enforced")) == "enforced"
 
 
 def unknown_names(headers: Mapping[str, str], profile: Profile) -> list[str]:

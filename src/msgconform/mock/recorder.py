@@ -18,6 +18,7 @@ from typing import Any
 from msgconform.contract.explain import SchemaIssue
 from msgconform.core.profiles import Profile
 from msgconform.core.redact import Redactor
+from msgconform.mock import batches, betas
 from msgconform.mock.app import METHODS, Receive, Scope, Send
 from msgconform.mock.httpio import MAX_BODY, credentials
 from msgconform.mock.validate import Validator, contract_validator, request_issues
@@ -66,6 +67,7 @@ class Recorder:
             return
         body, more = await read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = betas.joined(scope["headers"], headers)
         with self._lock:
             self.sent.append(self.keep(scope, headers, body))
             added = {k: v for k, v in self.extra_headers.items() if k not in headers}
@@ -127,7 +129,7 @@ class Judge:
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._validators: dict[str, Validator] = {}
+        self._validators: dict[tuple[str, frozenset[str]], Validator] = {}
 
     def problems(self, index: int, sent: SentRequest) -> list[Problem]:
         label = f"{sent.method} {sent.path}"
@@ -135,13 +137,15 @@ class Judge:
 
     def check(self, sent: SentRequest) -> list[tuple[str, str, str]]:
         route = sent.path.rstrip("/")
+        if batches.owns(route) and self.profile.has("message_batches"):
+            return self.batch_problems(sent, route)
         expected = METHODS.get(route) or ("GET" if route.startswith("/v1/models/") else None)
         feature = FEATURE_OF.get("/v1/models" if route.startswith("/v1/models/") else route)
         if expected is None or (feature and not self.profile.has(feature)):
             return [("(path)", f"{route} is not an endpoint of {self.profile.name}", "ENDP-002")]
         if sent.method != expected:
             return [("(method)", f"{route} takes {expected}, not {sent.method}", "ENDP-002")]
-        found = self.auth_problems(sent) + self.version_problems(sent)
+        found = self.auth_problems(sent) + self.version_problems(sent) + self.beta_problems(sent)
         if route in ENDPOINTS:
             found += self.body_problems(sent, ENDPOINTS[route])
         return found
@@ -167,25 +171,63 @@ class Judge:
         rule = "is required" if value is None else f"{value!r} is not one of {listed}"
         return [("(header) anthropic-version", rule, "HDR-003")]
 
-    def body_problems(self, sent: SentRequest, endpoint: str) -> list[tuple[str, str, str]]:
+    def beta_problems(self, sent: SentRequest) -> list[tuple[str, str, str]]:
+        unknown = betas.unknown_names(sent.headers, self.profile)
+        if not unknown:
+            return []
+        return [("(header) anthropic-beta", f"unknown beta name(s) {unknown}", "HDR-006")]
+
+    def batch_problems(self, sent: SentRequest, route: str) -> list[tuple[str, str, str]]:
+        rest = route.removeprefix(batches.PREFIX).strip("/")
+        batch_id, _, action = rest.partition("/")
+        allowed = batches.allowed_methods(batch_id, action)
+        if allowed is None:
+            return [("(path)", f"{route} is not an endpoint of {self.profile.name}", "ENDP-002")]
+        if sent.method not in allowed:
+            return [("(method)", f"{route} takes {' or '.join(allowed)}, not {sent.method}",
+                     "ENDP-002")]  # fmt: skip
+        found = self.auth_problems(sent) + self.version_problems(sent) + self.beta_problems(sent)
+        if batch_id or sent.method != "POST":
+            return found
+        if (problem := self.content_problem(sent)) is not None:
+            return [*found, problem]
+        version, validator = self._validator(sent)
+
+        def judge(params: Any) -> list[SchemaIssue]:
+            return request_issues(params, "messages", version, self.profile, validator)
+
+        rule = batches.create_problem(sent.body, judge)
+        if rule is None:
+            return found
+        path, _, message = rule.partition(": ")
+        return [*found, (path, message, clause_of(SchemaIssue(path, message)))]
+
+    def content_problem(self, sent: SentRequest) -> tuple[str, str, str] | None:
         content_type = sent.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            return [("(header) content-type", f"must be application/json, got {content_type!r}",
-                     "REQ-014")]  # fmt: skip
+            return ("(header) content-type", f"must be application/json, got {content_type!r}",
+                    "REQ-014")  # fmt: skip
         if not isinstance(sent.body, dict | list):
-            return [("(body)", "is not a JSON object", "REQ-014")]
-        version = sent.headers.get("anthropic-version") or self.profile.anthropic_version
-        if version not in self.profile.versions:
-            version = self.profile.anthropic_version
-        validator = self._validator(version)
+            return ("(body)", "is not a JSON object", "REQ-014")
+        return None
+
+    def body_problems(self, sent: SentRequest, endpoint: str) -> list[tuple[str, str, str]]:
+        if (problem := self.content_problem(sent)) is not None:
+            return [problem]
+        version, validator = self._validator(sent)
         issues = request_issues(sent.body, endpoint, version, self.profile, validator)
         return [(issue.path, issue.message, clause_of(issue)) for issue in issues]
 
-    def _validator(self, version: str) -> Validator:
-        if version not in self._validators:
+    def _validator(self, sent: SentRequest) -> tuple[str, Validator]:
+        """The version a kept request is judged by, and its validator (with its betas)."""
+        version = sent.headers.get("anthropic-version") or self.profile.anthropic_version
+        if version not in self.profile.versions:
+            version = self.profile.anthropic_version
+        key = (version, betas.selected(sent.headers, self.profile))
+        if key not in self._validators:
             overlay = self.profile.contract.get("overlay")
-            self._validators[version] = contract_validator(version, overlay)
-        return self._validators[version]
+            self._validators[key] = contract_validator(version, overlay, key[1])
+        return version, self._validators[key]
 
 
 def clause_of(issue: SchemaIssue) -> str:

@@ -26,7 +26,8 @@ def contract_validator(
     version: str, overlay: str | None, betas: frozenset[str] = frozenset()
 ) -> Validator:
     """The contract's request validator, built once per version and beta set (never per
-    request): the schema first, then the cross-field rules by the mock's own code (mock/rules.py)."""
+    request): the schema first, then the cross-field rules by the mock's own code
+    (mock/rules.py)."""
     contract = Contract.load(version, overlay, betas)
 
     def validate(body: Any, endpoint: str) -> list[SchemaIssue]:

@@ -304,3 +304,9 @@ def test_the_recorder_passes_valid_beta_and_batch_requests(mock_profile: Profile
             handle.assert_requests_valid()
     finally:
         session.server.stop()
+
+
+def test_the_beta_schemas_are_the_pinned_sdks() -> None:
+    from msgconform.contract.betas_sdk import main
+
+    assert main([]) == 0  # betas.sdk.json is what the installed SDK's TypedDicts render

@@ -21,6 +21,7 @@ from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks
 from msgconform.core import clauses
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import served_level
 from msgconform.stream.grammar import run
 from msgconform.stream.sse import parse_chunks
 
@@ -107,7 +108,7 @@ def stream_problem(exchange: Exchange, contract: Contract, profile: Profile) -> 
 def must_reject(clause_id: str) -> bool:
     """Only a clause whose own text says the API must (stated MUST) makes leniency a FAIL."""
     clause = clauses.get(clause_id)
-    return clause.level == "MUST" and clause.level_basis == "stated"
+    return served_level(clause.level, clause.level_basis) == "MUST"
 
 
 def negative_problem(

@@ -6,7 +6,7 @@ import email.utils
 import urllib.parse
 from typing import Any
 
-from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
+from msgconform.checks.base import SERVED, CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import (
     cited,
     error_fields,
@@ -137,7 +137,7 @@ REJECTED_WITH_CLAUSES = (
 )  # fmt: skip
 
 
-@check("rejected_with", *REJECTED_WITH_CLAUSES)
+@check("rejected_with", *REJECTED_WITH_CLAUSES, grades=(SERVED,))
 def rejected_with(
     ctx: CaseContext,
     clause: str | None = None,

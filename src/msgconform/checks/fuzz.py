@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
+from msgconform.checks.base import REFUSED, SERVED, CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import describe
 from msgconform.checks.streaming import stream_rules
 from msgconform.contract.document import Contract
@@ -36,6 +36,8 @@ NEGATIVE_CLAUSES = (
     "REQ-014", "REQ-015", "REQ-030", "REQ-031", "REQ-032", "REQ-033", "REQ-034", "REQ-035",
     "REQ-036", "REQ-037", "REQ-038",
 )  # fmt: skip
+# Both fuzz verdicts judge every example by what it is now (valid or not): each grades both ways.
+EVERY_EXAMPLE = (SERVED, REFUSED)
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def endpoint_of(ctx: CaseContext) -> str:
     return str(notes_of(ctx).get("endpoint", "messages"))
 
 
-@check("fuzz_positive_accepted", "REQ-001")
+@check("fuzz_positive_accepted", "REQ-001", grades=EVERY_EXAMPLE)
 def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated valid request gets 200 and a body that validates; a 4xx error envelope
     is NON-STRICT (stricter than the contract). Clauses: REQ-001."""
@@ -236,7 +238,7 @@ def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
     raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
-@check("fuzz_negative_rejected", *NEGATIVE_CLAUSES)
+@check("fuzz_negative_rejected", *NEGATIVE_CLAUSES, grades=EVERY_EXAMPLE)
 def fuzz_negative_rejected(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated request that breaks the contract gets a 4xx error envelope; a 2xx is
     NON-STRICT (lenient) unless the broken clause is a stated MUST. Clauses: REQ-014."""

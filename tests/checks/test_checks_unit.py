@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import pytest
 
@@ -73,7 +73,9 @@ class FakeContract:
 
     count_tokens_issues = models_page_issues = model_info_issues = error_issues = message_issues
     # Requests are valid and there are no cross-field rules: a served request is never leniency.
-    openapi: dict[str, Any] = {"components": {"schemas": {s: {} for s in REQUEST_SCHEMAS.values()}}}
+    openapi: ClassVar[dict[str, Any]] = {
+        "components": {"schemas": {s: {} for s in REQUEST_SCHEMAS.values()}}
+    }
 
     def request_issues_fast(self, body: Any, endpoint: str = "messages") -> list[SchemaIssue]:
         return []

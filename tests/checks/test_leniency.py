@@ -31,7 +31,8 @@ ROUND = [
     {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "w", "input": {}}]},
     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t9", "content": "18"}]},
 ]
-UNANSWERED = {**VALID, "tools": [{"name": "w", "input_schema": {"type": "object"}}], "messages": ROUND}
+TOOLS = [{"name": "w", "input_schema": {"type": "object"}}]
+UNANSWERED = {**VALID, "tools": TOOLS, "messages": ROUND}
 NO_MAX_TOKENS = {k: v for k, v in VALID.items() if k != "max_tokens"}
 
 
@@ -105,7 +106,8 @@ def test_validate_refuses_a_case_grading_served_twice() -> None:
     case = next(c for c in load_all() if c.id == "rule-tool-result-unanswered")
     twice = (*case.checks, ("auth_refused", {}))
     problems = list(double_grading_problems([replace(case, checks=twice)]))
-    assert problems and "served" in problems[0], problems
+    assert len(problems) == 1, problems
+    assert "served" in problems[0]
 
 
 def test_checks_on_different_exchanges_do_not_overlap() -> None:
@@ -117,8 +119,7 @@ def test_checks_on_different_exchanges_do_not_overlap() -> None:
 def test_a_valid_request_is_unchanged_by_the_lenient_variant() -> None:
     from msgconform.mock.faults.lenient import tolerate
 
-    body = copy.deepcopy({**VALID, "tools": [{"name": "w", "input_schema": {"type": "object"}}],
-                          "messages": ROUND[:2] + [{"role": "user", "content": [
-                              {"type": "tool_result", "tool_use_id": "t1", "content": "18"}]}],
-                          "top_k": 0, "stop_sequences": ["END"]})  # fmt: skip
+    answer = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1"}]}
+    body = copy.deepcopy({**VALID, "tools": TOOLS, "messages": [*ROUND[:2], answer], "top_k": 0,
+                          "stop_sequences": ["END"]})  # fmt: skip
     assert tolerate(body, None) == body  # type: ignore[arg-type]

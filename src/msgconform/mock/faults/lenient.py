@@ -32,7 +32,9 @@ KNOWN_FIELDS = frozenset(
 SERVER_TOOLS = ("bash_", "code_execution_", "memory_", "text_editor_", "web_search_",
                 "web_fetch_", "tool_search_tool_")  # fmt: skip
 # Inclusive ranges, clamped (REQ-038, inferred).
-RANGES = {"temperature": (0.0, 1.0), "top_p": (0.0, 1.0), "top_k": (0, None), "max_tokens": (1, None)}
+RANGES: dict[str, tuple[float, float | None]] = {
+    "temperature": (0.0, 1.0), "top_p": (0.0, 1.0), "top_k": (0, None), "max_tokens": (1, None),
+}  # fmt: skip
 INTEGERS = ("max_tokens", "top_k")  # sent as "16", 16.0 or 1.5: read as integers (REQ-037)
 
 
@@ -45,7 +47,8 @@ def _turns(body: Body) -> list[dict[str, Any]]:
 
 
 def _blocks(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [b for b in _list(message.get("content")) if isinstance(b, dict) and b.get("type") == kind]
+    content = _list(message.get("content"))
+    return [b for b in content if isinstance(b, dict) and b.get("type") == kind]
 
 
 def ignore_unknown_fields(body: Body) -> None:
@@ -55,10 +58,9 @@ def ignore_unknown_fields(body: Body) -> None:
 
 def read_integers(body: Body) -> None:
     for name in INTEGERS:
-        value = body.get(name)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            body[name] = int(value)
-        elif isinstance(value, float) and value == value and abs(value) < 2**53:
+        value: Any = body.get(name)
+        numeric = isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        if numeric or (isinstance(value, float) and value == value and abs(value) < 2**53):
             body[name] = int(value)
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and isinstance(thinking.get("budget_tokens"), float):
@@ -100,7 +102,9 @@ def first_tool_of_each_name(body: Body) -> None:
 def tool_choice_of_no_tool_is_auto(body: Body) -> None:
     choice = body.get("tool_choice")
     names = {t.get("name") for t in _list(body.get("tools")) if isinstance(t, dict)}
-    if isinstance(choice, dict) and choice.get("type") == "tool" and choice.get("name") not in names:
+    if not isinstance(choice, dict) or choice.get("type") != "tool":
+        return
+    if choice.get("name") not in names:
         body["tool_choice"] = {"type": "auto"}
 
 
@@ -140,7 +144,8 @@ def unanswered_results_as_text(body: Body) -> None:
             continue
         turn["content"] = [
             as_text(b)
-            if isinstance(b, dict) and b.get("type") == "tool_result"
+            if isinstance(b, dict)
+            and b.get("type") == "tool_result"
             and b.get("tool_use_id") not in asked
             else b
             for b in content

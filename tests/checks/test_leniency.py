@@ -123,3 +123,16 @@ def test_a_valid_request_is_unchanged_by_the_lenient_variant() -> None:
     body = copy.deepcopy({**VALID, "tools": TOOLS, "messages": [*ROUND[:2], answer], "top_k": 0,
                           "stop_sequences": ["END"]})  # fmt: skip
     assert tolerate(body, None) == body  # type: ignore[arg-type]
+
+
+def test_a_generated_negative_served_is_graded_by_the_same_rule() -> None:
+    from msgconform.checks.fuzz import negative_problem
+
+    def level(request: Any, body: Any = MESSAGE) -> str | None:
+        ctx = served(request, body)
+        problem = negative_problem(ctx.main, ctx.contract, ctx.profile)
+        return problem.level if problem else None
+
+    assert level(UNANSWERED) == "SHOULD"  # REQ-034, an inferred MUST
+    assert level(NO_MAX_TOKENS) == "MUST"  # REQ-015, stated
+    assert level(UNANSWERED, {**MESSAGE, "role": "user"}) == "MUST"  # a wrong answer

@@ -127,8 +127,12 @@ def negative_problem(
     expected = f"a 4xx in the error envelope ({broken.what} is broken)"
     status = exchange.status
     if status is not None and 200 <= status < 300:
-        level = "MUST" if must_reject(broken.clause) else "SHOULD"
+        # Leniency is a correct answer to a request the contract rejects; a wrong one is not.
+        wrong = positive_problem(exchange, contract, profile, endpoint)
+        level = "MUST" if must_reject(broken.clause) or wrong is not None else "SHOULD"
         actual = f"lenient: status {status} for a request that breaks {broken.detail}"
+        if wrong is not None:
+            actual = f"status {status} for a request that breaks {broken.detail}: {wrong.actual}"
         return Problem(broken.clause, expected, actual, level=level)
     if status is None or not 400 <= status < 500:
         return Problem("REQ-014", expected, describe(exchange))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +50,17 @@ def test_a_fault_the_suite_catches_exits_one(tmp_path: Path) -> None:
     argv = ["run", "--provider", "mock", "--only", "streaming", "--mock-fault",
             "drop_message_stop", "--out", str(tmp_path), "-q"]  # fmt: skip
     assert main(argv) == 1
+
+
+def test_the_lenient_variant_has_no_fail_through_the_command(tmp_path: Path) -> None:
+    # The whole suite, as a user runs it, against a correct server lenient on inferred rules.
+    argv = ["run", "--provider", "mock", "--mock-fault", "lenient_request_rules",
+            "--out", str(tmp_path), "-q"]  # fmt: skip
+    assert main(argv) == 0
+    lines = (run_dir(tmp_path) / "results.jsonl").read_text().splitlines()
+    outcomes = [json.loads(line).get("outcome") for line in lines]
+    assert "FAIL" not in outcomes
+    assert "NON-STRICT" in outcomes
 
 
 def test_plain_pytest_is_the_same_run(tmp_path: Path) -> None:

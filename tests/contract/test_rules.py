@@ -36,7 +36,7 @@ CAUGHT_BY = {
     "temperature-below-range": "accept_out_of_range",
     "top-p-above-range": "accept_out_of_range",
     "top-p-below-range": "accept_out_of_range",
-    "top-k-zero": "accept_out_of_range",
+    "top-k-zero": "top_k_zero_refused",
     "top-k-negative": "accept_out_of_range",
     "max-tokens-negative": "accept_out_of_range",
     "max-tokens-zero": "client_error_as_500",
@@ -152,6 +152,20 @@ def test_range_value_comes_from_the_profiles_contract() -> None:
     assert outside(Contract.load("2023-06-01", "cortecs"), case) == 2.5
     below = RANGE_CASES["top-p-below-range"]
     assert outside(Contract.load(), below) == -0.5
+
+
+def test_an_exclusive_bound_is_sent_as_it_is() -> None:
+    # Baseten's S002 says top_p "exclusiveMinimum": 0: 0 itself is the nearest value outside.
+    below = RANGE_CASES["top-p-below-range"]
+    assert outside(Contract.load("2023-06-01", "baseten"), below) == 0
+
+
+def test_inclusive_minimums_of_seed_004_are_legal_upstream() -> None:
+    # Seed 004 shows max_tokens "x > 1" and top_k "x > 0"; both minimums are inclusive.
+    contract = Contract.load()
+    assert contract.request_issues({**BASE, "top_k": 0}) == []
+    assert contract.request_issues({**BASE, "max_tokens": 1}) == []
+    assert contract.request_issues({**BASE, "top_k": -1})
 
 
 def test_range_probe_without_field_is_a_config_error() -> None:

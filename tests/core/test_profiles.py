@@ -114,3 +114,27 @@ def test_generic_profile_without_base_url_is_a_clear_error() -> None:
 def test_unknown_feature_flag_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="unknown feature telepathy"):
         profiles.load("generic", {"base_url": "http://x", "features": "streaming,telepathy"})
+
+
+def test_an_unnamed_feature_is_undeclared_not_absent() -> None:
+    from msgconform.runner.engine import requirement_met
+
+    flags = {"base_url": "http://x", "features": "streaming,tools"}
+    generic = profiles.load("generic", flags)
+    assert generic.declares("tools") is True
+    assert generic.declares("count_tokens") is None
+    assert not generic.has("count_tokens")  # cases that need it are skipped, as before
+    assert not requirement_met("!count_tokens", generic)  # and no 404 is asserted
+    baseten = profiles.load("baseten")
+    assert baseten.declares("count_tokens") is False
+    assert requirement_met("!count_tokens", baseten)
+
+
+def test_the_feature_map_reports_an_undeclared_feature_as_information() -> None:
+    from msgconform.features.declared import by_profile
+
+    generic = profiles.load("generic", {"base_url": "http://x", "features": "streaming"})
+    said, why = by_profile(generic, {"feature": "models_endpoint"})
+    assert said is None
+    assert "does not declare" in why
+    assert by_profile(profiles.load("baseten"), {"feature": "models_endpoint"})[0] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from msgconform.checks.base import CaseContext, check, fail
+from msgconform.checks.base import SERVED, CaseContext, check, fail
 from msgconform.checks.common import cited, error_fields, error_summary, selected, short
 
 # Which status the profile declares for each refusal the clause covers.
@@ -14,7 +14,7 @@ STATUS_KEYS = {
 }
 
 
-@check("auth_refused", "AUTH-003", "AUTH-002", "AUTH-004", "AUTH-005")
+@check("auth_refused", "AUTH-003", "AUTH-002", "AUTH-004", "AUTH-005", grades=(SERVED,))
 def auth_refused(
     ctx: CaseContext, clause: str | None = None, status: int | None = None, label: str | None = None
 ) -> None:

@@ -70,19 +70,29 @@ class CheckSpec:
     clauses: tuple[str, ...]
     func: CheckFunc
     doc: str
+    # The verdicts on an answer's kind the check gives by design (SERVED: a request it expects
+    # refused was served; REFUSED: the reverse); `msgconform validate` refuses a case in which two
+    # checks give the same one on the same exchange, so one symptom is graded once.
+    grades: frozenset[str] = frozenset()
+
+
+SERVED = "served"
+REFUSED = "refused"
 
 
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(name: str, *clauses: str) -> Callable[[CheckFunc], CheckFunc]:
+def check(
+    name: str, *clauses: str, grades: tuple[str, ...] = ()
+) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check under `name`, citing the clause IDs it enforces."""
 
     def register(func: CheckFunc) -> CheckFunc:
         if name in REGISTRY:
             raise ValueError(f"check {name} registered twice")
         doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else name
-        REGISTRY[name] = CheckSpec(name, clauses, func, doc)
+        REGISTRY[name] = CheckSpec(name, clauses, func, doc, frozenset(grades))
         return func
 
     return register

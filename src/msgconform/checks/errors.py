@@ -3,32 +3,37 @@
 from __future__ import annotations
 
 import email.utils
+import urllib.parse
 from typing import Any
 
-from msgconform.checks.base import CaseContext, check, fail
+from msgconform.checks.base import SERVED, CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import (
     cited,
     error_fields,
     error_summary,
     json_object,
     names_field,
+    request_of,
     selected,
     short,
     statuses,
 )
+from msgconform.checks.fuzz import positive_problem
+from msgconform.contract.rules import request_breaks
+from msgconform.core import clauses
+from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import served_level
 
 OPENAI_SHAPE = "an OpenAI-style error: the SDK raises with no error type"
 
 
 def error_exchanges(ctx: CaseContext, label: str | None, clause: str) -> list[Exchange]:
-    """The error responses to judge; none at all fails (a check of errors needs one)."""
+    """The error responses to judge. A check of errors judges error responses only: a request
+    that was served is the refusal check's to grade (`rejected_with`, by the leniency rule), so a
+    200 adds no failure here and one symptom is never graded twice."""
     chosen = selected(ctx, label, clause)
-    errors = [e for e in chosen if e.status is not None and e.status >= 400]
-    if not errors:
-        seen = ", ".join(f"{e.label}: {e.status}" for e in chosen) or "no exchange"
-        raise fail(clause, "an error response (status >= 400)", seen)
-    return errors
+    return [e for e in chosen if e.status is not None and e.status >= 400]
 
 
 @check("error_envelope", "ERR-001")
@@ -132,7 +137,7 @@ REJECTED_WITH_CLAUSES = (
 )  # fmt: skip
 
 
-@check("rejected_with", *REJECTED_WITH_CLAUSES)
+@check("rejected_with", *REJECTED_WITH_CLAUSES, grades=(SERVED,))
 def rejected_with(
     ctx: CaseContext,
     clause: str | None = None,
@@ -150,9 +155,10 @@ def rejected_with(
     allowed = statuses(ctx, status)
     for exchange in selected(ctx, label, clause):
         if exchange.status not in allowed:
-            symptom = "a mistaken request is served" if (exchange.status or 0) < 300 else None
             expected = f"status {' or '.join(str(s) for s in sorted(allowed)[:4])}"
-            raise fail(clause, expected, error_summary(exchange), exchange, symptom=symptom)
+            if (exchange.status or 0) < 300:
+                raise served(ctx, clause, expected, exchange)
+            raise fail(clause, expected, error_summary(exchange), exchange)
         kind, message = error_fields(exchange)
         if type is not None and kind != type:
             raise fail(clause, f"error.type={type}", error_summary(exchange), exchange)
@@ -161,6 +167,40 @@ def rejected_with(
             raise fail(
                 clause, f"a message naming {' or '.join(wanted)}", error_summary(exchange), exchange
             )
+
+
+def served(ctx: CaseContext, clause: str, expected: str, exchange: Exchange) -> ConformanceFailure:
+    """A request that was to be refused, served. Where the contract rejects the request and the
+    answer is correct, that is leniency, graded by `served_level` (NON-STRICT unless the clause is
+    a stated MUST); any other served answer keeps the clause's level."""
+    symptom = "a mistaken request is served"
+    broken = lenient_answer(ctx, exchange)
+    if broken is None:
+        return fail(clause, expected, error_summary(exchange), exchange, symptom=symptom)
+    rule = clauses.get(clause)
+    level = served_level(rule.level, rule.level_basis)
+    actual = f"lenient: status {exchange.status} and a correct answer for a request that breaks "
+    return fail(clause, expected, actual + broken, exchange, symptom=symptom, level=level)
+
+
+def lenient_answer(ctx: CaseContext, exchange: Exchange) -> str | None:
+    """What the request breaks, when the contract rejects it and the 2xx answer is correct."""
+    endpoint = endpoint_of(exchange)
+    if exchange.status is None or exchange.status >= 300 or endpoint is None:
+        return None
+    breaks = request_breaks(ctx.contract, request_of(ctx, exchange), endpoint)
+    if not breaks or positive_problem(exchange, ctx.contract, ctx.profile, endpoint) is not None:
+        return None
+    return breaks[0].detail
+
+
+def endpoint_of(exchange: Exchange) -> str | None:
+    path = urllib.parse.urlsplit(exchange.url).path.rstrip("/")
+    if exchange.method != "POST":
+        return None
+    if path.endswith(COUNT_TOKENS):
+        return "count_tokens"
+    return "messages" if path.endswith(MESSAGES) else None
 
 
 @check("request_id_present", "HDR-005")

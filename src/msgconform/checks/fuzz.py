@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
+from msgconform.checks.base import REFUSED, SERVED, CaseContext, ConformanceFailure, check, fail
 from msgconform.checks.common import describe
 from msgconform.checks.streaming import stream_rules
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks
 from msgconform.core import clauses
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import served_level
 from msgconform.stream.grammar import run
 from msgconform.stream.sse import parse_chunks
 
@@ -35,6 +36,8 @@ NEGATIVE_CLAUSES = (
     "REQ-014", "REQ-015", "REQ-030", "REQ-031", "REQ-032", "REQ-033", "REQ-034", "REQ-035",
     "REQ-036", "REQ-037", "REQ-038",
 )  # fmt: skip
+# Both fuzz verdicts judge every example by what it is now (valid or not): each grades both ways.
+EVERY_EXAMPLE = (SERVED, REFUSED)
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def stream_problem(exchange: Exchange, contract: Contract, profile: Profile) -> 
 def must_reject(clause_id: str) -> bool:
     """Only a clause whose own text says the API must (stated MUST) makes leniency a FAIL."""
     clause = clauses.get(clause_id)
-    return clause.level == "MUST" and clause.level_basis == "stated"
+    return served_level(clause.level, clause.level_basis) == "MUST"
 
 
 def negative_problem(
@@ -124,8 +127,12 @@ def negative_problem(
     expected = f"a 4xx in the error envelope ({broken.what} is broken)"
     status = exchange.status
     if status is not None and 200 <= status < 300:
-        level = "MUST" if must_reject(broken.clause) else "SHOULD"
+        # Leniency is a correct answer to a request the contract rejects; a wrong one is not.
+        wrong = positive_problem(exchange, contract, profile, endpoint)
+        level = "MUST" if must_reject(broken.clause) or wrong is not None else "SHOULD"
         actual = f"lenient: status {status} for a request that breaks {broken.detail}"
+        if wrong is not None:
+            actual = f"status {status} for a request that breaks {broken.detail}: {wrong.actual}"
         return Problem(broken.clause, expected, actual, level=level)
     if status is None or not 400 <= status < 500:
         return Problem("REQ-014", expected, describe(exchange))
@@ -227,7 +234,7 @@ def endpoint_of(ctx: CaseContext) -> str:
     return str(notes_of(ctx).get("endpoint", "messages"))
 
 
-@check("fuzz_positive_accepted", "REQ-001")
+@check("fuzz_positive_accepted", "REQ-001", grades=EVERY_EXAMPLE)
 def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated valid request gets 200 and a body that validates; a 4xx error envelope
     is NON-STRICT (stricter than the contract). Clauses: REQ-001."""
@@ -235,7 +242,7 @@ def fuzz_positive_accepted(ctx: CaseContext, /, **_: Any) -> None:
     raise_worst(ctx, lambda e: example_problem(e, ctx.contract, ctx.profile, endpoint))
 
 
-@check("fuzz_negative_rejected", *NEGATIVE_CLAUSES)
+@check("fuzz_negative_rejected", *NEGATIVE_CLAUSES, grades=EVERY_EXAMPLE)
 def fuzz_negative_rejected(ctx: CaseContext, /, **_: Any) -> None:
     """Every generated request that breaks the contract gets a 4xx error envelope; a 2xx is
     NON-STRICT (lenient) unless the broken clause is a stated MUST. Clauses: REQ-014."""

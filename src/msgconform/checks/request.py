@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from msgconform.checks.base import CaseContext, check, fail
+from msgconform.checks.base import REFUSED, CaseContext, check, fail
 from msgconform.checks.common import (
     blocks,
     cited,
@@ -29,7 +29,7 @@ MODEL_BEHAVIOUR = "MODEL"
 BETA_QUERY_SYMPTOM = "Claude Code (POST /v1/messages?beta=true) gets 400"
 
 
-@check("request_accepted", *ACCEPTED_CLAUSES)
+@check("request_accepted", *ACCEPTED_CLAUSES, grades=(REFUSED,))
 def request_accepted(ctx: CaseContext, clause: str | None = None, label: str | None = None) -> None:
     """The request is accepted with 200 (every exchange of the probe, or the one named).
 

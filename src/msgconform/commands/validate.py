@@ -46,6 +46,7 @@ def find_problems() -> Iterator[str]:
     registry = clauses.registry()  # raises ConfigError on a malformed or duplicated registry
     cases = load_all()
     yield from case_problems(cases, registry)
+    yield from double_grading_problems(cases)
     yield from check_problems(cases, registry)
     yield from uncovered_clauses(cases, registry)
     yield from profile_problems(cases)
@@ -76,6 +77,27 @@ def case_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> Ite
                 yield f"{case.test_id}: check {name} does not enforce {cited}"
             elif unknown := unknown_params(spec.func, params):
                 yield f"{case.test_id}: check {name} takes no parameter {', '.join(unknown)}"
+
+
+def double_grading_problems(cases: list[Case]) -> Iterator[str]:
+    """A case whose checks would grade one symptom twice (two checks that both give the verdict
+    "served" or "refused" on the same exchange, e.g. a SHOULD refusal check beside a MUST one)
+    grades it at two levels: refused. A 5xx is not among these symptoms: it is a FAIL whoever
+    grades it."""
+    for case in cases:
+        seen: list[tuple[str, str | None, str]] = []
+        for name, params in case.checks:
+            spec = REGISTRY.get(name)
+            label = params.get("label")
+            for symptom in sorted(spec.grades) if spec else ():
+                for other, other_label, other_symptom in seen:
+                    same = label is None or other_label is None or label == other_label
+                    if same and symptom == other_symptom:
+                        yield (
+                            f"{case.test_id}: checks {other} and {name} both grade a "
+                            f"{symptom} request; one symptom is graded once"
+                        )
+                seen.append((name, label, symptom))
 
 
 def unknown_params(func: Any, params: Mapping[str, Any]) -> list[str]:

@@ -47,3 +47,12 @@ def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tup
     if failures:
         return "NON-STRICT", None
     return "PASS", None
+
+
+def served_level(level: str, level_basis: str) -> str:
+    """The grade of leniency: a request the contract rejects, served with a correct 200.
+
+    FAIL (MUST) only where the clause is a MUST its documents state (they name the field required
+    or state its type or range); an inferred MUST or a SHOULD served is NON-STRICT (SHOULD). A 5xx
+    or a broken answer is not leniency and keeps its clause's own level."""
+    return "MUST" if level == "MUST" and level_basis == "stated" else "SHOULD"

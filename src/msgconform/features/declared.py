@@ -35,9 +35,10 @@ def by_profile(profile: Profile, declared_by: Any) -> Declared:
     if declared_by == "upstream":  # in the contract, but no provider document mentions it
         return None, "in the upstream contract; the profile does not say"
     if feature := declared_by.get("feature"):
-        if profile.has(feature):
-            return True, f"profile features.{feature}: true"
-        return False, f"profile features.{feature}: false"
+        said = profile.declares(feature)
+        if said is None:  # undeclared is not absent: probed and reported, never a FAIL
+            return None, f"the profile does not declare features.{feature}"
+        return said, f"profile features.{feature}: {str(said).lower()}"
     if scheme := declared_by.get("scheme"):
         if scheme in profile.accepted_schemes:
             return True, f"profile auth.accepted lists {scheme}"

@@ -15,24 +15,35 @@ from msgconform.transport.session import Session
 
 STEP = 0.5
 SIDES = {"above": "maximum", "below": "minimum"}
+EXCLUSIVE = {"above": "exclusiveMaximum", "below": "exclusiveMinimum"}
 
 
-def bound(contract: Contract, field: str, side: str) -> Any:
+def bound(contract: Contract, field: str, side: str) -> tuple[Any, bool] | None:
+    """The contract's bound on one side of a field, and whether it is exclusive."""
     schema = contract.openapi["components"]["schemas"][REQUEST_SCHEMAS["messages"]]
     sub = schema.get("properties", {}).get(field)
-    return sub.get(SIDES[side]) if isinstance(sub, dict) else None
+    if not isinstance(sub, dict):
+        return None
+    if EXCLUSIVE[side] in sub:
+        return sub[EXCLUSIVE[side]], True
+    return (sub[SIDES[side]], False) if SIDES[side] in sub else None
 
 
 def outside(contract: Contract, case: Case) -> Any:
+    """The nearest value the bound excludes: an exclusive bound itself (Baseten's top_p > 0),
+    else a step past an inclusive one (the contract reads seed 004's > and < as inclusive)."""
     params = case.probe_params
     field, side = params.get("field"), params.get("side")
     if not isinstance(field, str) or side not in SIDES:
         raise ConfigError(f"{case.test_id}: probe_params", "range needs field and side above|below")
-    edge = bound(contract, field, side)
-    if edge is None:
+    found = bound(contract, field, side)
+    if found is None:
         if "value" not in params:
             raise ConfigError(f"{case.test_id}: probe_params", f"no {SIDES[side]} for {field}")
         return params["value"]
+    edge, exclusive = found
+    if exclusive:
+        return edge
     return edge + STEP if side == "above" else edge - STEP
 
 

@@ -72,8 +72,8 @@ def skip_reason(case: Case, profile: Profile) -> str | None:
 def requirement_met(requirement: str, profile: Profile) -> bool:
     if requirement in CONTRACT_REQUIREMENTS:
         return True  # judged on the request, when the case is probed
-    if requirement.startswith("!"):
-        return not profile.has(requirement[1:])
+    if requirement.startswith("!"):  # only a profile that declares the feature absent
+        return profile.declares(requirement[1:]) is False
     if requirement.startswith("version:"):
         return requirement.partition(":")[2] in profile.versions
     return profile.has(requirement)

@@ -58,6 +58,13 @@ def _unknown_field_as_500(out: ErrorOut, ctx: Ctx) -> ErrorOut:
     return out
 
 
+def _exclusive_top_k(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    """Seed 004's "x > 0" read literally: top_k 0, a legal value, refused."""
+    if issues or not isinstance(ctx.body, dict) or ctx.body.get("top_k") != 0:
+        return issues
+    return [SchemaIssue("top_k", "must be > 0")]
+
+
 def _touches_a_rule(body: dict[str, Any]) -> bool:
     return any(key in body for key in ("tools", "tool_choice", "stop_sequences", "thinking"))
 
@@ -134,6 +141,12 @@ FAULTS: list[Fault] = [
         "an unknown top-level field gets 500 api_error",
         ("ERR-003",),
         error=_unknown_field_as_500,
+    ),
+    Fault(
+        "top_k_zero_refused",
+        "top_k 0 gets 400: an inclusive minimum read as exclusive",
+        ("REQ-001",),
+        issues=_exclusive_top_k,
     ),
     Fault(
         "reject_rule_examples",

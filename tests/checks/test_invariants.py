@@ -20,13 +20,13 @@ from msgconform.core.cases import Case, load_all
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
-from msgconform.mock.faults import invariants as faults_invariants
+from msgconform.mock.faults import FAULTS
 from msgconform.mock.server import MockServer
 from msgconform.report import findings
 from msgconform.runner.engine import CaseResult
 
 KEY = "sk-invariant-test-0123456789abcdef"
-ONLY_INVARIANTS_CATCH = sorted(f.name for f in faults_invariants.FAULTS if not f.legal)
+ONLY_INVARIANTS_CATCH = sorted(n for n, f in FAULTS.items() if f.invariant_only)
 # One fault per invariant, each breaking what that invariant judges.
 BITES = {
     "error_envelope": "not_found_without_envelope",
@@ -83,7 +83,7 @@ def cites(case: Case, clauses: tuple[str, ...]) -> bool:
 
 @pytest.mark.parametrize("fault", ONLY_INVARIANTS_CATCH)
 def test_fault_is_caught_in_cases_not_written_for_it(fault_run: FaultRun, fault: str) -> None:
-    clauses = faults_invariants_clauses(fault)
+    clauses = FAULTS[fault].clauses
     results = fault_run(fault)
     caught = [
         r.case.test_id
@@ -93,10 +93,6 @@ def test_fault_is_caught_in_cases_not_written_for_it(fault_run: FaultRun, fault:
         and any(f.check.startswith("invariant:") and f.clause in clauses for f in r.failures)
     ]
     assert caught, f"{fault}: no invariant failed outside the cases citing {clauses}"
-
-
-def faults_invariants_clauses(name: str) -> tuple[str, ...]:
-    return next(f.clauses for f in faults_invariants.FAULTS if f.name == name)
 
 
 def test_wrongly_typed_fields_answered_422_api_error_fail_with_an_err002_finding(

@@ -6,16 +6,25 @@ import itertools
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from msgconform.core.profiles import Profile
 from msgconform.mock import batches, betas, faults, scenarios, scenarios_clients
+from msgconform.mock.gate import auth_verdict, version_verdict
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
-from msgconform.mock.hooks import NO_FAULT, Ctx, ErrorOut, Fault
+from msgconform.mock.hooks import (
+    NO_FAULT,
+    AuthCheck,
+    Ctx,
+    ErrorOut,
+    Fault,
+    ModelsAnswer,
+    VersionCheck,
+)
 from msgconform.mock.httpio import (
     MAX_BODY,
-    SCHEME_LABELS,
     credentials,
     drain,
     model_info,
@@ -42,7 +51,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 METHODS = {"/v1/messages": "POST", "/v1/messages/count_tokens": "POST", "/v1/models": "GET"}
 FEATURE_OF = {"/v1/messages/count_tokens": "count_tokens", "/v1/models": "models_endpoint"}
-NEW_VERSION = "2026-10-21"
 SSE_HEADERS = {"cache-control": "no-cache"}
 
 
@@ -59,7 +67,7 @@ class MockApp:
         self.named = bool(profile.contract.get("named_sse_events", True))
         self.done = bool(profile.contract.get("done_sentinel", False))
         self.ids = itertools.count(1)
-        self.flips = itertools.count()
+        self.tally: Counter[str] = Counter()  # kept for faults that remember (hooks.Ctx.tally)
         self.prefix = secrets.token_hex(4)
         self.scenarios = scenarios.Counter()
         self.memo = Memo()
@@ -81,17 +89,18 @@ class MockApp:
             headers,
             self.key,
             f"req_{self.prefix}{next(self.ids):012d}",
+            receive=receive,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            tally=self.tally,
         )
-        ctx.receive = receive
         fault_name = headers.get("x-msgconform-fault")
         fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
         reply = Reply(send, ctx, fault)
         if fault_name and fault_name not in faults.FAULTS:
             await reply.error(error(400, f"x-msgconform-fault: unknown fault {fault_name!r}"))
             return
-        query = scope.get("query_string", b"").decode("latin-1")
         try:
-            await self.route(ctx, fault, query, receive, reply)
+            await self.route(ctx, fault, receive, reply)
         except ResetStream:
             raise
         except Exception:
@@ -100,30 +109,29 @@ class MockApp:
             if not reply.started:
                 await reply.error(error(500, "mock internal error"))
 
-    async def route(
-        self, ctx: Ctx, fault: Fault, query: str, receive: Receive, reply: Reply
-    ) -> None:
+    async def route(self, ctx: Ctx, fault: Fault, receive: Receive, reply: Reply) -> None:
         path = ctx.path.rstrip("/") or "/"
         if batches.owns(path) and self.profile.has("message_batches"):
-            await self.batches.serve(self, ctx, fault, path, query, reply)
+            ctx.route = path
+            await self.batches.serve(self, ctx, fault, path, ctx.query, reply)
             return
         expected = METHODS.get(path) or ("GET" if path.startswith("/v1/models/") else None)
         feature = FEATURE_OF.get("/v1/models" if path.startswith("/v1/models/") else path)
         if expected is None or (feature and not self.profile.has(feature)):
-            status = 400 if fault.has("unknown_path_not_404") else 404
-            await reply.error(error(status, f"{ctx.method} {ctx.path}: not found"))
+            await reply.error(error(404, f"{ctx.method} {ctx.path}: not found"))
             return
+        ctx.route = path
         if ctx.method != expected:
             await reply.error(
                 error(405, f"{ctx.method} {ctx.path}: method not allowed", allow=expected)
             )
             return
-        problem = self.gate(ctx, fault, query, path)
+        problem = self.gate(ctx, fault, ctx.query, path)
         if problem is not None:
             await reply.error(problem)
             return
         if path.startswith("/v1/models"):
-            await self.models(ctx, fault, path, query, reply)
+            await self.models(ctx, fault, path, reply)
             return
         read = await self.read_json(ctx, receive, reply, fault)
         if read is None:
@@ -135,65 +143,41 @@ class MockApp:
             await self.count_tokens(ctx, fault, body, reply)
 
     def gate(self, ctx: Ctx, fault: Fault, query: str, path: str) -> ErrorOut | None:
-        """Auth, version, beta and scenario refusals that come before the body is read."""
-        skip_auth = fault.has("auth_only_on_messages") and path != "/v1/messages"
-        if not skip_auth and (problem := self.auth(ctx.headers, fault)) is not None:
+        """Auth, version, beta and scenario refusals that come before the body is read (`query`
+        is ctx.query; mock/batches.py calls this too)."""
+        if (problem := self.auth(ctx, fault)) is not None:
             return problem
         if (problem := self.version(ctx, fault)) is not None:
             return problem
-        if fault.has("reject_beta_query") and "beta=" in query:
-            return error(400, "beta: unknown query parameter")
-        if fault.has("unknown_beta_500") and "anthropic-beta" in ctx.headers:
-            return error(500, "Internal server error")
         if (problem := betas.refusal(ctx.headers, self.profile)) is not None:
             return problem
         return scenarios.refusal(ctx.headers.get(scenarios.HEADER), self.scenarios, path)
 
-    def auth(self, headers: Mapping[str, str], fault: Fault) -> ErrorOut | None:
-        accepted = list(self.profile.accepted_schemes)
-        if fault.has("accept_rejected_scheme"):
-            accepted += self.profile.rejected_schemes
-        if fault.has("reject_accepted_scheme"):
-            accepted = accepted[:-1]
-        creds = credentials(headers)
-        if fault.has("conflicting_auth_alternates") and len(creds) > 1 and next(self.flips) % 2:
-            return error(int(self.profile.auth["invalid_key_status"]), "invalid API key")
-        usable = [value for scheme, value in creds if scheme in accepted]
-        if any(secrets.compare_digest(v, self.key) for v in usable) or (
-            usable and fault.has("accept_wrong_key")
-        ):
-            return None
-        status = int(self.profile.auth["invalid_key_status" if usable else "missing_key_status"])
-        if usable:
-            return error(status, "invalid API key")
-        if not creds and fault.has("accept_missing_api_key"):
-            return None
-        schemes = ", ".join(SCHEME_LABELS[s] for s in accepted)
-        seen = ", ".join(SCHEME_LABELS[s] for s, _ in creds)
-        return error(
-            status,
-            f"{seen} is not accepted; use {schemes}"
-            if creds
-            else f"missing API key; use {schemes}",
+    def auth(self, ctx: Ctx, fault: Fault) -> ErrorOut | None:
+        check = AuthCheck(
+            tuple(credentials(ctx.headers)),
+            tuple(self.profile.accepted_schemes),
+            tuple(self.profile.rejected_schemes),
+            self.key,
+            int(self.profile.auth["missing_key_status"]),
+            int(self.profile.auth["invalid_key_status"]),
         )
+        return fault.auth(check, ctx) if fault.auth is not None else auth_verdict(check)
 
     def version(self, ctx: Ctx, fault: Fault) -> ErrorOut | None:
+        """Refuses a missing or unknown anthropic-version where the profile enforces it; otherwise
+        the request goes on under the version it is served with (its own, or the default)."""
         value = ctx.headers.get("anthropic-version")
-        known = value in self.profile.versions and not (
-            fault.has("reject_new_version") and value == NEW_VERSION
-        )
-        if known or not self.version_enforced:
-            chosen = value if known and value else self.profile.anthropic_version
-            if chosen != value:
-                ctx.headers = {**ctx.headers, "anthropic-version": chosen}
-            return None
-        if value is None:
-            if fault.has("missing_version_accepted"):
-                ctx.headers = {**ctx.headers, "anthropic-version": self.profile.anthropic_version}
-                return None
-            return error(400, "anthropic-version: header is required")
-        listed = ", ".join(self.profile.versions)
-        return error(400, f"anthropic-version: unsupported version {value!r}; use one of {listed}")
+        check = VersionCheck(
+            value, tuple(self.profile.versions), self.profile.anthropic_version,
+            self.version_enforced,
+        )  # fmt: skip
+        served = fault.version(check, ctx) if fault.version is not None else version_verdict(check)
+        if isinstance(served, ErrorOut):
+            return served
+        if served != value:
+            ctx.headers = {**ctx.headers, "anthropic-version": served}
+        return None
 
     async def read_json(
         self, ctx: Ctx, receive: Receive, reply: Reply, fault: Fault
@@ -202,8 +186,7 @@ class MockApp:
         length = ctx.headers.get("content-length", "")
         data = None if length.isdigit() and int(length) > MAX_BODY else await read_capped(receive)
         if data is None:
-            status = 400 if fault.has("no_413") else 413
-            await reply.error(error(status, f"request body exceeds {MAX_BODY} bytes"))
+            await reply.error(error(413, f"request body exceeds {MAX_BODY} bytes"))
             await drain(receive)
             return None
         content_type = ctx.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -223,8 +206,6 @@ class MockApp:
     def request_validator(self, ctx: Ctx, fault: Fault) -> tuple[str, Validator]:
         """The version a request is judged by and its validator (with the betas it names)."""
         version = ctx.headers["anthropic-version"]
-        if fault.has("accept_sampling_on_new_version"):
-            version = self.profile.anthropic_version if version == NEW_VERSION else version
         named = betas.selected(ctx.headers, self.profile)
         known = None if named else self.validators.get(version)
         return version, known or contract_validator(version, self.overlay, named)
@@ -275,9 +256,7 @@ class MockApp:
         message = message_object(made, "msg_01" + seed[:22], model)
         if fault.message is not None:
             message = fault.message(message, ctx)
-        as_sse = (ctx.stream and not fault.has("stream_answered_json")) or (
-            not ctx.stream and fault.has("json_answered_sse")
-        )
+        as_sse = ctx.stream if fault.sse is None else fault.sse(ctx.stream, ctx)
         if clean:
             encoded = self.memo.put(
                 raw, self.encode_frames(fault, message, ctx) if as_sse else dumps(message)
@@ -303,10 +282,7 @@ class MockApp:
         data = dumps(message)
         if fault.raw is not None:
             data = fault.raw(data, ctx)
-        content_type = (
-            b"text/plain; charset=utf-8" if fault.has("wrong_content_type") else JSON_TYPE
-        )
-        await reply.whole(200, content_type, data)
+        await reply.whole(200, JSON_TYPE, data)
 
     def encode_frames(self, fault: Fault, message: dict[str, Any], ctx: Ctx) -> list[bytes]:
         events = stream_events(message)
@@ -345,38 +321,28 @@ class MockApp:
 
     async def count_tokens(self, ctx: Ctx, fault: Fault, body: Any, reply: Reply) -> None:
         ctx.body = body
-        if (
-            fault.has("count_tokens_needs_max_tokens")
-            and isinstance(body, dict)
-            and "max_tokens" not in body
-        ):
-            await reply.error(error(400, "max_tokens: Field required"))
-            return
         if (problem := self.issues_error(ctx, fault, body, "count_tokens")) is not None:
             await reply.error(problem)
             return
-        count = count_input_tokens(body) + (3 if fault.has("count_tokens_mismatch") else 0)
+        count = count_input_tokens(body)
+        if fault.tokens is not None:
+            count = fault.tokens(count, ctx)
         await reply.whole(200, JSON_TYPE, dumps({"input_tokens": count}))
 
-    async def models(self, ctx: Ctx, fault: Fault, path: str, query: str, reply: Reply) -> None:
+    async def models(self, ctx: Ctx, fault: Fault, path: str, reply: Reply) -> None:
         infos = [model_info(m) for m in dict.fromkeys(self.profile.models.values())]
-        if path != "/v1/models":
-            wanted = path.removeprefix("/v1/models/")
-            found = [i for i in infos if i["id"] == wanted]
-            if not found and not fault.has("unknown_model_200"):
-                await reply.error(error(404, f"model: {wanted} not found"))
-                return
-            if found and fault.has("model_info_wrong_id"):
-                found = [i for i in infos if i["id"] != wanted] or [model_info(wanted + "-other")]
-            await reply.whole(200, JSON_TYPE, dumps(found[0] if found else model_info(wanted)))
+        wanted = None if path == "/v1/models" else path.removeprefix("/v1/models/")
+        if wanted is None:
+            body: dict[str, Any] | None = models_page(infos, ctx.query)
+        else:
+            body = next((i for i in infos if i["id"] == wanted), None)
+        answer = ModelsAnswer(infos, wanted, body)
+        if fault.models is not None:
+            answer = fault.models(answer, ctx)
+        if answer.body is None:
+            await reply.error(error(404, f"model: {wanted} not found"))
             return
-        if fault.has("models_openai_shape"):
-            data = [
-                {"id": i["id"], "object": "model", "created": 0, "owned_by": "mock"} for i in infos
-            ]
-            await reply.whole(200, JSON_TYPE, dumps({"object": "list", "data": data}))
-            return
-        await reply.whole(200, JSON_TYPE, dumps(models_page(infos, query)))
+        await reply.whole(200, JSON_TYPE, dumps(answer.body))
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -1,5 +1,6 @@
-"""Writing one response over ASGI: the headers (request-id unless a fault drops it), a whole body,
-the frames of a stream, or a scenario's paced steps; and the error envelope."""
+"""Writing one response over ASGI: the headers (with request-id), a whole body, the frames of a
+stream, or a scenario's paced steps; and the error envelope. The fault's `status`, `error`,
+`content_type` and `headers` hooks see every answer here."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class ResetStream(Exception):
 
 
 class Reply:
-    """Writes one response: headers with request-id (unless a fault drops it), then the body."""
+    """Writes one response: headers with request-id, then the body."""
 
     def __init__(self, send: Send, ctx: Ctx, fault: Fault) -> None:
         self.send, self.ctx, self.fault = send, ctx, fault
@@ -36,12 +37,13 @@ class Reply:
     async def start(
         self, status: int, content_type: bytes, extra: dict[str, str] | None = None
     ) -> None:
+        self.ctx.status = status
         if self.fault.content_type is not None:
             content_type = self.fault.content_type(content_type, self.ctx)
-        headers = [(b"content-type", content_type)]
-        if not self.fault.has("missing_request_id"):
-            headers.append((b"request-id", self.ctx.request_id.encode()))
+        headers = [(b"content-type", content_type), (b"request-id", self.ctx.request_id.encode())]
         headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+        if self.fault.headers is not None:
+            headers = self.fault.headers(headers, self.ctx)
         self.started = True
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
 
@@ -75,6 +77,10 @@ class Reply:
         await self.body(data)
 
     async def error(self, err: ErrorOut) -> None:
+        if self.fault.status is not None:
+            status = self.fault.status(err.status, self.ctx)
+            if status != err.status:
+                err.status, err.etype = status, error_type(status)
         if self.fault.error is not None:
             err = self.fault.error(err, self.ctx)
         data = (
@@ -85,7 +91,9 @@ class Reply:
         await self.whole(err.status, err.content_type.encode(), data, err.headers)
 
 
+def error_type(status: int) -> str:
+    return TYPE_BY_STATUS.get(status, "invalid_request_error")
+
+
 def error(status: int, message: str, **headers: str) -> ErrorOut:
-    return ErrorOut(
-        status, TYPE_BY_STATUS.get(status, "invalid_request_error"), message, dict(headers)
-    )
+    return ErrorOut(status, error_type(status), message, dict(headers))

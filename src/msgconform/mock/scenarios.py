@@ -79,8 +79,8 @@ def refusal(value: str | None, counter: Counter, path: str) -> ErrorOut | None:
 async def first_byte_delay(scenario: Scenario, ctx: Ctx, fault: Fault) -> bool:
     """Wait before the headers; True when the client left meanwhile."""
     delay = scenario.number(1.5, MAX_DELAY_S) if scenario.name == "slow_first_byte" else 0.0
-    if fault.has("hang_before_headers") and ctx.stream:
-        delay = MAX_DELAY_S
+    if fault.first_byte is not None:
+        delay = fault.first_byte(delay, ctx)
     return bool(delay) and await wait_disconnect(ctx.receive, delay)
 
 

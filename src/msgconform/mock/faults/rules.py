@@ -1,13 +1,13 @@
-"""Faults of the cross-field rules (x-rules) and the documented ranges and types: the mock lets
-one rule or range through, answers an unknown field with a 500, or refuses the rules' valid
-examples. Each is caught by a fixed case in suites/request/cases-ranges.yaml."""
+"""Faults of the cross-field rules (x-rules) and the documented ranges and types (REQ-030 on): the
+mock lets one rule or range through, or refuses the rules' valid examples. Each is caught by a
+fixed case in suites/request/cases-ranges.yaml (so is `errors.unknown_field_as_500`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from msgconform.contract.document import SchemaIssue
-from msgconform.mock.hooks import Ctx, ErrorOut, Fault
+from msgconform.mock.hooks import Ctx, Fault
 from msgconform.mock.rules import MOCK_RULES
 
 RANGED = ("temperature", "top_p", "top_k", "max_tokens")
@@ -50,12 +50,6 @@ def _coerce_integers(body: Any, ctx: Ctx) -> Any:
     if not isinstance(body, dict):
         return body
     return {k: _lax_integer(v) if k in INTEGER_FIELDS else v for k, v in body.items()}
-
-
-def _unknown_field_as_500(out: ErrorOut, ctx: Ctx) -> ErrorOut:
-    if out.status < 500 and "unexpected field" in out.message and out.message.startswith("("):
-        return ErrorOut(500, "api_error", "Internal server error")
-    return out
 
 
 def _exclusive_top_k(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
@@ -135,12 +129,6 @@ FAULTS: list[Fault] = [
         'max_tokens and top_k given as "16", 1.5 or 16.0 are coerced and served',
         ("REQ-037",),
         request=_coerce_integers,
-    ),
-    Fault(
-        "unknown_field_as_500",
-        "an unknown top-level field gets 500 api_error",
-        ("ERR-003",),
-        error=_unknown_field_as_500,
     ),
     Fault(
         "top_k_zero_refused",

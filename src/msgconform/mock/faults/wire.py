@@ -1,16 +1,15 @@
-"""Faults and legal variants of how the SSE stream travels: framing, bytes, timing, the end."""
+"""Faults and legal variants of how the SSE stream travels (STREAM framing, ERR-005): frames,
+bytes, an early end. Streams that stall or crawl are in `faults/hang.py`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from msgconform.mock.hooks import Ctx, Fault, flag
+from msgconform.mock.hooks import Ctx, Fault
 from msgconform.mock.wire import DONE_FRAME, Step
 
-HANG_S = 30.0  # every hang ends by itself; clients enforce shorter deadlines
 
-
-def _after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
+def after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
     at = next((i for i, s in enumerate(steps) if b"content_block_delta" in s.data), 2) + 1
     return [*steps[:at], *extra, *(steps[at:] if keep_rest else [])]
 
@@ -66,40 +65,17 @@ FAULTS: list[Fault] = [
         ("STREAM-004",),
         frame=_invalid_utf8,
     ),
-    flag(
-        "hang_before_headers",
-        f"streams wait {HANG_S:.0f} s before the response headers",
-        "STREAM-017",
-    ),
-    Fault(
-        "hang_mid_stream",
-        f"the stream pauses {HANG_S:.0f} s after the first delta",
-        ("STREAM-014",),
-        steps=lambda st, ctx: _after_first_delta(st, [Step(delay_s=HANG_S)]),
-    ),
-    Fault(
-        "slow_drip",
-        "each stream write waits 1 s (30 s at most in all)",
-        ("STREAM-014",),
-        steps=lambda st, ctx: [Step(s.data, min(1.0, HANG_S / len(st))) for s in st],
-    ),
     Fault(
         "truncate_stream",
         "the stream ends cleanly after the first delta, no error event",
         ("ERR-005", "STREAM-012"),
-        steps=lambda st, ctx: _after_first_delta(st, [], keep_rest=False),
+        steps=lambda st, ctx: after_first_delta(st, [], keep_rest=False),
     ),
     Fault(
         "reset_mid_stream",
         "the connection is cut (no final chunk) after the first delta",
         ("ERR-005", "STREAM-012"),
-        steps=lambda st, ctx: _after_first_delta(st, [Step(reset=True)], keep_rest=False),
-    ),
-    Fault(
-        "no_close_after_message_stop",
-        f"the connection stays open {HANG_S:.0f} s after message_stop",
-        ("STREAM-013",),
-        steps=lambda st, ctx: [*st, Step(delay_s=HANG_S)],
+        steps=lambda st, ctx: after_first_delta(st, [Step(reset=True)], keep_rest=False),
     ),
     Fault(
         "crlf_line_endings",

@@ -112,6 +112,7 @@ def stream_content_type(ctx: CaseContext) -> None:
     "STREAM-015",
     "USAGE-003",
     "ERR-005",
+    "STOP-003",
 )
 def stream_grammar(ctx: CaseContext) -> None:
     """The whole event grammar; reports the first violation. Clauses: STREAM-002…015."""
@@ -137,6 +138,7 @@ for _name, _clause, _doc in (
     ("stream_delta_types", "STREAM-008", "Each delta type matches its block type."),
     ("stream_signature", "STREAM-010", "A thinking block is signed before it stops."),
     ("stream_message_delta", "STREAM-011", "message_delta has an enum stop_reason and usage."),
+    ("stream_stop_sequence", "STOP-003", "stop_sequence is set only with stop_reason stop_sequence."),
     ("stream_usage_cumulative", "USAGE-003", "message_delta output_tokens is cumulative."),
     ("stream_input_counts_kept", "USAGE-005", "message_delta input counts >= message_start's."),
     ("stream_message_stop", "STREAM-012", "One message_stop ends the stream; nothing follows."),

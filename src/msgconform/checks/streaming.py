@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
+from msgconform.checks.common import forces_tool_call, no_tool_call
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
@@ -138,7 +139,11 @@ for _name, _clause, _doc in (
     ("stream_delta_types", "STREAM-008", "Each delta type matches its block type."),
     ("stream_signature", "STREAM-010", "A thinking block is signed before it stops."),
     ("stream_message_delta", "STREAM-011", "message_delta has an enum stop_reason and usage."),
-    ("stream_stop_sequence", "STOP-003", "stop_sequence is set only with stop_reason stop_sequence."),
+    (
+        "stream_stop_sequence",
+        "STOP-003",
+        "stop_sequence is set only with stop_reason stop_sequence.",
+    ),
     ("stream_usage_cumulative", "USAGE-003", "message_delta output_tokens is cumulative."),
     ("stream_input_counts_kept", "USAGE-005", "message_delta input counts >= message_start's."),
     ("stream_message_stop", "STREAM-012", "One message_stop ends the stream; nothing follows."),
@@ -152,6 +157,7 @@ def stream_tool_input(ctx: CaseContext) -> None:
     """partial_json forms an object valid for the tool's input_schema. Clauses: STREAM-009."""
     grammar = raise_first(ctx, ["STREAM-009"])
     tools = {t.get("name"): t for t in ctx.request.get("tools") or [] if isinstance(t, Mapping)}
+    require_tool_call(ctx, grammar, "STREAM-009")
     for index, block in grammar.blocks.items():
         if block.type != "tool_use" or not tools:  # a capture judged without its request
             continue
@@ -175,6 +181,12 @@ def stream_tool_input(ctx: CaseContext) -> None:
                 stream_exchange(ctx),
                 event_index=block.stopped_at,
             )
+
+
+def require_tool_call(ctx: CaseContext, grammar: StreamGrammar, clause: str) -> None:
+    kinds = [b.type for b in grammar.blocks.values()]
+    if forces_tool_call(ctx.request) and "tool_use" not in kinds:
+        raise no_tool_call(clause, kinds, stream_exchange(ctx))
 
 
 @check("stream_event_schema", "STREAM-015")
@@ -283,6 +295,7 @@ def stream_parity(ctx: CaseContext) -> None:
             describe(ctx.exchange("json")),
             ctx.exchange("json"),
         )
+    require_tool_call(ctx, grammar_of(ctx, ctx.exchange("stream")), "STREAM-016")
     for what, a, b in parity_pairs(streamed, plain):
         if a != b:
             raise fail(

@@ -12,6 +12,7 @@ from msgconform.checks.common import forces_tool_call, no_tool_call
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
+from msgconform.core.usage import total_input
 from msgconform.stream.frames import excerpt
 from msgconform.stream.grammar import StreamGrammar, run
 from msgconform.stream.sse import parse_chunks
@@ -315,11 +316,15 @@ def parity_pairs(
 
     def usage(message: Mapping[str, Any]) -> list[Any]:
         u = message.get("usage") or {}
-        return [u.get("input_tokens"), type(u.get("output_tokens")).__name__]
+        return [total_input(u), type(u.get("output_tokens")).__name__]
 
     return [
         ("type, role and block types", shape(streamed), shape(plain)),
         ("stop_reason", streamed.get("stop_reason"), plain.get("stop_reason")),
         ("stop_sequence", streamed.get("stop_sequence"), plain.get("stop_sequence")),
-        ("usage input_tokens and output_tokens type", usage(streamed), usage(plain)),
+        (
+            "usage input (cache reads and writes included) and output_tokens type",
+            usage(streamed),
+            usage(plain),
+        ),
     ]

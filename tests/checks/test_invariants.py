@@ -36,6 +36,7 @@ BITES = {
     "content_type": "tool_streams_text_plain",
     "message_schema": "garbage_body",
     "stop_reason_in_enum": "unknown_stop_reason",
+    "stop_sequence_consistent": "stop_sequence_end_turn",
     "stream_grammar": "drop_message_stop",
     "stream_completes": "hang_every_stream",
 }

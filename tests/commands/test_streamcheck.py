@@ -38,6 +38,12 @@ def test_broken_capture_prints_requirement_expected_actual(
         assert label in out
 
 
+def test_stop_sequence_beside_end_turn_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    # llama.cpp b11434's answer to a matched stop sequence; text.sse is the same stream, clean.
+    assert cli(str(FIXTURES / "stop_sequence_end_turn.sse")) == 1
+    assert "FAIL STOP-003 at event 6 [stream_stop_sequence]" in capsys.readouterr().out
+
+
 def test_provider_deviation_comes_from_its_profile() -> None:
     capture = str(FIXTURES / "data_only_done.sse")
     assert cli(capture) == 1

@@ -169,3 +169,29 @@ def sse_events(exchange: Exchange) -> list[JsonObject]:
         if isinstance(parsed, dict):
             events.append(parsed)
     return events
+
+
+# A check's grade for a model's behaviour rather than the wire format (core/grading.py MODEL_LEVEL:
+# NON-STRICT, --strict or not).
+MODEL_LEVEL = "MODEL"
+NO_TOOL_CALL = "no tool call to judge"
+
+
+def forces_tool_call(request: Mapping[str, Any]) -> bool:
+    """The request declares tools and tool_choice any or tool: its answer should hold a call."""
+    choice = request.get("tool_choice")
+    kind = choice.get("type") if isinstance(choice, Mapping) else None
+    return bool(request.get("tools")) and kind in ("any", "tool")
+
+
+def no_tool_call(clause: str, content_types: list[Any], exchange: Exchange | None) -> Exception:
+    """A tool check with nothing to judge: not a PASS. Graded MODEL, since whether a call came is
+    STOP-006's verdict (a MUST there); this check's own clause cannot be judged on text alone."""
+    return fail(
+        clause,
+        "a tool_use block to judge (the request forces a tool call)",
+        f"{NO_TOOL_CALL}: content types {short(content_types)}",
+        exchange,
+        symptom="a text-only answer to a tool case proves nothing about tool calls",
+        level=MODEL_LEVEL,
+    )

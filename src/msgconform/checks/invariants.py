@@ -252,6 +252,21 @@ def stop_reason_in_enum(ctx: CaseContext, exchange: Exchange) -> None:
         raise fail("STOP-001", expected, f"stop_reason={short(reason)}", exchange, symptom=symptom)
 
 
+@invariant("stop_sequence_consistent", "STOP-003")
+def stop_sequence_consistent(ctx: CaseContext, exchange: Exchange) -> None:
+    """A Message that names a matched stop_sequence says stop_reason stop_sequence."""
+    if not message_answer(exchange):
+        return
+    body = exchange.json()
+    if not isinstance(body, dict):
+        return  # message_schema reports it
+    reason, sequence = body.get("stop_reason"), body.get("stop_sequence")
+    if sequence is not None and reason != "stop_sequence":
+        symptom = "a client that branches on stop_reason never sees the sequence that stopped it"
+        actual = f"stop_reason={short(reason)}, stop_sequence={short(sequence)}"
+        raise fail("STOP-003", "stop_sequence: null", actual, exchange, symptom=symptom)
+
+
 @invariant("stream_grammar", *REGISTRY["stream_grammar"].clauses)
 def stream_grammar(ctx: CaseContext, exchange: Exchange) -> None:
     """A complete SSE answer follows the event grammar (the profile's framing)."""

@@ -11,10 +11,13 @@ from msgconform.checks.base import CaseContext, check, fail
 from msgconform.checks.common import (
     blocks,
     describe,
+    forces_tool_call,
     message_body,
+    no_tool_call,
     pick,
     request_of,
     short,
+    typed_blocks,
 )
 
 # Output block types of the current contract and the fields each must carry.
@@ -108,6 +111,8 @@ def content_blocks_known(ctx: CaseContext, label: str | None = None) -> None:
             raise fail(
                 "SHAPE-005", f"{kind} with {', '.join(KNOWN_BLOCKS[kind])}", actual, exchange
             )
+    if forces_tool_call(request_of(ctx, exchange)) and not typed_blocks(body, "tool_use"):
+        raise no_tool_call("SHAPE-005", [b.get("type") for b in blocks(body)], exchange)
 
 
 @check("message_no_extra_fields", "SHAPE-006")

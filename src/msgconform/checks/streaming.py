@@ -8,9 +8,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
+from msgconform.checks.common import forces_tool_call, no_tool_call
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
+from msgconform.core.usage import total_input
 from msgconform.stream.frames import excerpt
 from msgconform.stream.grammar import StreamGrammar, run
 from msgconform.stream.sse import parse_chunks
@@ -112,6 +114,7 @@ def stream_content_type(ctx: CaseContext) -> None:
     "STREAM-015",
     "USAGE-003",
     "ERR-005",
+    "STOP-003",
 )
 def stream_grammar(ctx: CaseContext) -> None:
     """The whole event grammar; reports the first violation. Clauses: STREAM-002…015."""
@@ -137,6 +140,11 @@ for _name, _clause, _doc in (
     ("stream_delta_types", "STREAM-008", "Each delta type matches its block type."),
     ("stream_signature", "STREAM-010", "A thinking block is signed before it stops."),
     ("stream_message_delta", "STREAM-011", "message_delta has an enum stop_reason and usage."),
+    (
+        "stream_stop_sequence",
+        "STOP-003",
+        "stop_sequence is set only with stop_reason stop_sequence.",
+    ),
     ("stream_usage_cumulative", "USAGE-003", "message_delta output_tokens is cumulative."),
     ("stream_input_counts_kept", "USAGE-005", "message_delta input counts >= message_start's."),
     ("stream_message_stop", "STREAM-012", "One message_stop ends the stream; nothing follows."),
@@ -150,6 +158,7 @@ def stream_tool_input(ctx: CaseContext) -> None:
     """partial_json forms an object valid for the tool's input_schema. Clauses: STREAM-009."""
     grammar = raise_first(ctx, ["STREAM-009"])
     tools = {t.get("name"): t for t in ctx.request.get("tools") or [] if isinstance(t, Mapping)}
+    require_tool_call(ctx, grammar, "STREAM-009")
     for index, block in grammar.blocks.items():
         if block.type != "tool_use" or not tools:  # a capture judged without its request
             continue
@@ -173,6 +182,12 @@ def stream_tool_input(ctx: CaseContext) -> None:
                 stream_exchange(ctx),
                 event_index=block.stopped_at,
             )
+
+
+def require_tool_call(ctx: CaseContext, grammar: StreamGrammar, clause: str) -> None:
+    kinds = [b.type for b in grammar.blocks.values()]
+    if forces_tool_call(ctx.request) and "tool_use" not in kinds:
+        raise no_tool_call(clause, kinds, stream_exchange(ctx))
 
 
 @check("stream_event_schema", "STREAM-015")
@@ -281,6 +296,7 @@ def stream_parity(ctx: CaseContext) -> None:
             describe(ctx.exchange("json")),
             ctx.exchange("json"),
         )
+    require_tool_call(ctx, grammar_of(ctx, ctx.exchange("stream")), "STREAM-016")
     for what, a, b in parity_pairs(streamed, plain):
         if a != b:
             raise fail(
@@ -300,11 +316,15 @@ def parity_pairs(
 
     def usage(message: Mapping[str, Any]) -> list[Any]:
         u = message.get("usage") or {}
-        return [u.get("input_tokens"), type(u.get("output_tokens")).__name__]
+        return [total_input(u), type(u.get("output_tokens")).__name__]
 
     return [
         ("type, role and block types", shape(streamed), shape(plain)),
         ("stop_reason", streamed.get("stop_reason"), plain.get("stop_reason")),
         ("stop_sequence", streamed.get("stop_sequence"), plain.get("stop_sequence")),
-        ("usage input_tokens and output_tokens type", usage(streamed), usage(plain)),
+        (
+            "usage input (cache reads and writes included) and output_tokens type",
+            usage(streamed),
+            usage(plain),
+        ),
     ]

@@ -13,6 +13,7 @@ from msgconform.checks.common import (
     sse_events,
 )
 from msgconform.core.exchange import Exchange
+from msgconform.core.usage import INPUT_PARTS, shown_input, total_input
 
 # Optional integer counters of Usage, and the nested objects whose members are counters too.
 OPTIONAL_COUNTS = ("cache_creation_input_tokens", "cache_read_input_tokens")
@@ -57,20 +58,20 @@ def usage_optional_fields(ctx: CaseContext, label: str | None = None) -> None:
             raise fail("USAGE-004", f"{path}: an integer >= 0 or null", short(value), exchange)
 
 
-def json_input_tokens(exchange: Exchange) -> Any:
+def json_input_usage(exchange: Exchange) -> dict[str, Any]:
     data = json_object(exchange, "USAGE-002", "a JSON body with input_tokens")
     usage = data.get("usage")
-    return usage.get("input_tokens") if isinstance(usage, dict) else data.get("input_tokens")
+    return dict(usage) if isinstance(usage, dict) else {"input_tokens": data.get("input_tokens")}
 
 
-def stream_input_tokens(exchange: Exchange) -> Any:
-    """As the official SDK accumulates it: message_start's value, overwritten when non-null."""
-    found: Any = None
+def stream_input_usage(exchange: Exchange) -> dict[str, Any]:
+    """As the official SDK accumulates: message_start's values, each overwritten when non-null."""
+    found: dict[str, Any] = {}
     for event in sse_events(exchange):
         holder = event.get("message") if event.get("type") == "message_start" else event
         usage = holder.get("usage") if isinstance(holder, dict) else None
-        if isinstance(usage, dict) and usage.get("input_tokens") is not None:
-            found = usage["input_tokens"]
+        if isinstance(usage, dict):
+            found.update({k: usage[k] for k in INPUT_PARTS if usage.get(k) is not None})
     return found
 
 
@@ -80,14 +81,17 @@ def usage_input_tokens_agree(ctx: CaseContext, tolerance: int = 0) -> None:
 
     Clauses: USAGE-002"""
     counts: dict[str, Any] = {}
+    parts: dict[str, str] = {}
     for label, exchange in ctx.exchanges.items():
         if exchange.status != 200:
             raise fail(
                 "USAGE-002", f"status 200 from {label}", f"status {exchange.status}", exchange
             )
         is_stream = exchange.is_sse or label == "stream"
-        counts[label] = stream_input_tokens(exchange) if is_stream else json_input_tokens(exchange)
-    shown = ", ".join(f"{k}={short(v)}" for k, v in counts.items())
+        usage = stream_input_usage(exchange) if is_stream else json_input_usage(exchange)
+        # Cache reads and writes are input too: 9+16 and 1+24 agree.
+        counts[label], parts[label] = total_input(usage), shown_input(usage)
+    shown = ", ".join(f"{k}={short(parts[k])}" for k in counts)
     values = list(counts.values())
     unread = [label for label, value in counts.items() if not is_int(value)]
     if unread:

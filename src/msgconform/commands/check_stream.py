@@ -26,6 +26,7 @@ CAPTURE_CHECKS = (
     "stream_tool_input",
     "stream_signature",
     "stream_message_delta",
+    "stream_stop_sequence",
     "stream_usage_cumulative",
     "stream_message_stop",
     "stream_error_event",

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from msgconform.core.exchange import Exchange
+from msgconform.core.usage import total_input
 
 Seen = tuple[bool | None, str]
 # (the answer: a Message, a count_tokens body or a models page; the request; every exchange;
@@ -46,6 +47,12 @@ def usage_of(answer: Mapping[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def input_of(answer: Mapping[str, Any]) -> int | None:
+    """The input a request counted, cache reads and writes included (count_tokens: top level)."""
+    usage = answer.get("usage")
+    return total_input(usage if isinstance(usage, dict) else answer)
+
+
 @signal("none")
 def not_visible(answer: Any, request: Any, exchanges: Any, params: Any) -> Seen:
     return None, "honouring is not visible in the answer"
@@ -61,8 +68,8 @@ def more_input_tokens(
     """The feature's request counts more input tokens than the same request without it."""
     baseline = exchanges.get("baseline")
     data = baseline.json() if baseline is not None and baseline.status == 200 else None
-    base = usage_of(data, "input_tokens") if isinstance(data, dict) else None
-    counted = usage_of(answer, "input_tokens")
+    base = input_of(data) if isinstance(data, dict) else None
+    counted = input_of(answer)
     if not base or not counted:  # absent or zero: the counts say nothing either way
         return None, "no input_tokens to compare with the baseline request"
     if counted > base:

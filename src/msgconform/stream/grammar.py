@@ -279,12 +279,24 @@ class StreamGrammar:
                 "stop_reason in " + ", ".join(self.stop_reasons),
                 f"stop_reason {reason!r}",
             )
+        self._check_stop_sequence(i, reason, delta.get("stop_sequence"))
         usage = payload.get("usage")
         usage = usage if isinstance(usage, dict) else {}
         self._check_tokens(i, usage.get("output_tokens"))
         self._check_input_counts(i, usage)
         if self.message is not None:
             accumulate_delta(self.message, delta, usage)
+
+    def _check_stop_sequence(self, i: int, reason: Any, sequence: Any) -> None:
+        """A matched sequence named beside another stop_reason (llama.cpp b11434: end_turn): the
+        client's stop_reason branch and its stop_sequence disagree on why the reply stopped."""
+        if sequence is not None and reason != "stop_sequence":
+            self.violate(
+                "STOP-003",
+                i,
+                "stop_sequence null unless stop_reason is stop_sequence",
+                f"stop_reason {reason!r} with stop_sequence {sequence!r}",
+            )
 
     def _check_tokens(self, i: int, tokens: Any) -> None:
         if not isinstance(tokens, int) or isinstance(tokens, bool):

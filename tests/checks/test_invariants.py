@@ -112,7 +112,7 @@ def test_generated_exchanges_are_judged_too(
     monkeypatch.setenv("MSGCONFORM_SEED", "1")
     negative = [c for c in load_all() if c.test_id == "fuzz/REQ-014/negative-messages"]
     generous = profiles.from_data(
-        {**profile.raw, "limits": {**profile.limits, "fuzz_examples": 20}}, {}
+        {**profile.raw, "limits": {**profile.raw["limits"], "fuzz_examples": 20}}, {}
     )
     (result,) = run(generous, server_url, "typed_fields_422_api_error", negative)
     assert any(f.check == "invariant:error_type_matches_status" for f in result.failures)

@@ -31,7 +31,7 @@ def exchange(status: int, content_type: str, body: Any, request: Any = None, **k
 
 def breaches(ex: Exchange, provider: str = "mock") -> list[str]:
     profile = load_profile(provider)
-    contract = Contract.load(overlay=profile.contract.get("overlay"))
+    contract = Contract.load(overlay=profile.contract.overlay)
     ctx = CaseContext(profile, contract, GOOD, {"main": ex})
     return [f"{b.invariant.name}:{b.failure.clause}" for b in invariants.judge(ctx, {})]
 

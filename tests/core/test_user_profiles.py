@@ -117,8 +117,8 @@ def test_flags_change_the_limits_and_the_profile_carries_them() -> None:
     )
     assert (asked.rate, asked.concurrency, asked.rate_reason) == (5, 3, "--rate")
     applied = limits.apply(local, asked)
-    assert applied.limits["requests_per_second"] == 5
-    assert applied.timeouts["first_byte"] == generic.timeouts["first_byte"] * 2.5
+    assert applied.limits.requests_per_second == 5
+    assert applied.timeouts.first_byte == generic.timeouts.first_byte * 2.5
     assert limits.effective(generic, {"rate": 0}, to_mock=False).rate is None
 
 

@@ -31,7 +31,7 @@ def test_two_models_write_two_records_and_one_comparison(tmp_path: Path) -> None
 
 def test_models_all_takes_the_profile_list() -> None:
     baseten = profiles.load("baseten")
-    assert models.resolve(baseten, [], every=True) == baseten.raw["model_list"]
+    assert models.resolve(baseten, [], every=True) == list(baseten.model_list)
 
 
 def test_models_all_asks_v1_models_where_the_profile_lists_none() -> None:

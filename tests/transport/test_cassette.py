@@ -327,7 +327,7 @@ def test_nightly_runs_each_provider_with_its_own_key() -> None:
 
 def test_the_nightly_matrix_has_a_leg_per_listed_model() -> None:
     baseten = [leg for leg in matrix.legs() if leg["provider"] == "baseten"]
-    assert [leg["model"] for leg in baseten] == profiles.load("baseten").raw["model_list"]
+    assert [leg["model"] for leg in baseten] == list(profiles.load("baseten").model_list)
     assert len({(leg["provider"], leg["slug"]) for leg in matrix.legs()}) == len(matrix.legs())
     assert all("/" not in leg["slug"] for leg in baseten)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from msgconform.checks.base import SERVED, CaseContext, check, fail
 from msgconform.checks.common import cited, error_fields, error_summary, selected, short
+from msgconform.core.profiles import Auth
 
-# Which status the profile declares for each refusal the clause covers.
-STATUS_KEYS = {
-    "AUTH-002": ("missing_key_status", "invalid_key_status"),
-    "AUTH-003": ("missing_key_status",),
-    "AUTH-004": ("invalid_key_status",),
-    "AUTH-005": ("missing_key_status",),
+# Which of the profile's declared statuses each clause's refusals may carry.
+STATUSES: dict[str, Callable[[Auth], tuple[int, ...]]] = {
+    "AUTH-002": lambda a: (a.missing_key_status, a.invalid_key_status),
+    "AUTH-003": lambda a: (a.missing_key_status,),
+    "AUTH-004": lambda a: (a.invalid_key_status,),
+    "AUTH-005": lambda a: (a.missing_key_status,),
 }
 
 
@@ -22,7 +25,7 @@ def auth_refused(
 
     Clauses: AUTH-003, AUTH-002, AUTH-004, AUTH-005"""
     clause = cited("auth_refused", clause)
-    declared = {int(ctx.profile.auth.get(k, 401)) for k in STATUS_KEYS[clause]}
+    declared = set(STATUSES[clause](ctx.profile.auth))
     allowed = {status} if status is not None else declared
     for exchange in selected(ctx, label, clause):
         if exchange.status in allowed:

@@ -122,7 +122,7 @@ def short(value: Any, limit: int = 60) -> str:
 def statuses(ctx: CaseContext, spec: Any) -> frozenset[int]:
     """A case's status expectation: an int, a list, "client_error" (the profile's) or "4xx"."""
     if spec == "client_error":
-        return frozenset(int(s) for s in ctx.profile.contract.get("client_error_statuses", [400]))
+        return frozenset(ctx.profile.contract.client_error_statuses)
     if spec == "4xx":
         return frozenset(range(400, 500))
     if isinstance(spec, int):

@@ -291,7 +291,7 @@ def stream_completes(ctx: CaseContext, exchange: Exchange) -> None:
     limits = ctx.profile.timeouts
     raise fail(
         "STREAM-014",
-        f"a stream that ends: gaps under {limits.get('idle')}s, all within {limits.get('total')}s",
+        f"a stream that ends: gaps under {limits.idle}s, all within {limits.total}s",
         f"{exchange.ended} after {len(frames)} events: {exchange.error}",
         exchange,
         event_index=len(frames) - 1 if frames else None,

@@ -33,8 +33,8 @@ def stream_rules(profile: Profile, contract: Contract | None) -> dict[str, Any]:
     return {
         # getattr: the contract's enum may be absent while the contract is a stub.
         "stop_reasons": getattr(contract, "stop_reasons", None),
-        "named_events": bool(profile.contract.get("named_sse_events", True)),
-        "done_sentinel": bool(profile.contract.get("done_sentinel", False)),
+        "named_events": profile.contract.named_sse_events,
+        "done_sentinel": profile.contract.done_sentinel,
         "event_issues": contract.event_issues if contract is not None else None,
     }
 
@@ -203,7 +203,7 @@ def stream_close_after_stop(ctx: CaseContext) -> None:
     """The server closes the connection soon after message_stop. Clauses: STREAM-013."""
     exchange = stream_exchange(ctx)
     if exchange.ended == "close_timeout":
-        wait = ctx.profile.timeouts.get("close_after_stop")
+        wait = ctx.profile.timeouts.close_after_stop
         raise fail(
             "STREAM-013",
             f"the connection closed within {wait}s of the terminal event",
@@ -219,7 +219,7 @@ def stream_deadline(ctx: CaseContext) -> None:
     if exchange.ended in TIMEOUTS:
         frames = parse_chunks(exchange.chunks)
         limits = ctx.profile.timeouts
-        expected = f"complete within {limits.get('total')}s, gaps under {limits.get('idle')}s"
+        expected = f"complete within {limits.total}s, gaps under {limits.idle}s"
         actual = f"{exchange.ended}: {exchange.error}; transcript so far:\n{excerpt(frames, None)}"
         raise fail("STREAM-014", expected, actual, exchange, event_index=len(frames) - 1)
 
@@ -229,7 +229,7 @@ def stream_first_byte(ctx: CaseContext) -> None:
     """The first byte arrives within the first-byte deadline. Clauses: STREAM-017."""
     exchange = stream_exchange(ctx)
     limits = ctx.profile.timeouts
-    deadline = float(limits.get("connect", 0)) + float(limits.get("first_byte", 0))
+    deadline = float(limits.connect) + float(limits.first_byte)
     first = exchange.first_byte_s
     if exchange.ended == "first_byte_timeout" or (first is not None and first > deadline):
         shown = f"{first:.2f}s" if first is not None else "nothing"

@@ -145,7 +145,7 @@ def not_applicable(
     if auth not in profile.accepted_schemes:
         return f"profile {profile.name} does not accept {auth}"
     version = profile.anthropic_version
-    validator = contract_validator(version, profile.contract.get("overlay"))
+    validator = contract_validator(version, profile.contract.overlay)
     if issues := request_issues(request, "messages", version, profile, validator):
         return f"the {profile.name} contract rejects this scenario's request ({issues[0]})"
     return None

@@ -76,7 +76,7 @@ def load_tools(path: str | None) -> list[Any]:
 
 def load_contract(profile: profiles.Profile) -> Contract | None:
     try:
-        return Contract.load(profile.anthropic_version, profile.contract.get("overlay"))
+        return Contract.load(profile.anthropic_version, profile.contract.overlay)
     except NotImplementedError:
         return None
 

@@ -252,8 +252,8 @@ def print_plan(providers: list[str], args: argparse.Namespace) -> int:
         print(
             f"{name}: {plan.cases} cases ({plan.skipped} skipped), about {plan.requests} requests "
             f"and at most {plan.output_tokens} output tokens{each}; budget "
-            f"{limits['max_requests']} requests, {limits['max_output_tokens']} tokens"
+            f"{limits.max_requests} requests, {limits.max_output_tokens} tokens"
         )
-        if plan.requests * count > int(limits["max_requests"]):
+        if plan.requests * count > limits.max_requests:
             print(f"{name}: the plan exceeds the request budget; the run will stop at the limit")
     return 0

@@ -28,7 +28,7 @@ LIMIT_FLAGS: tuple[tuple[str, str, type, str], ...] = (
 
 
 @dataclass(frozen=True)
-class Limits:
+class RunLimits:
     rate: float | None
     rate_reason: str
     concurrency: int
@@ -71,7 +71,7 @@ def checked(flags: Mapping[str, Any]) -> dict[str, Any]:
     return given
 
 
-def effective(profile: Profile, flags: Mapping[str, Any], *, to_mock: bool) -> Limits:
+def effective(profile: Profile, flags: Mapping[str, Any], *, to_mock: bool) -> RunLimits:
     given = checked(flags)
     limits = profile.limits
     if "rate" in given:
@@ -81,25 +81,23 @@ def effective(profile: Profile, flags: Mapping[str, Any], *, to_mock: bool) -> L
     elif is_local(profile.base_url):
         rate, reason = None, "local target; --rate to pace it"
     else:
-        rate, reason = limits.get("requests_per_second"), "the profile's"
-    return Limits(
+        rate, reason = limits.requests_per_second, "the profile's"
+    return RunLimits(
         rate=float(rate) if rate else None,
         rate_reason=reason,
-        concurrency=int(given.get("concurrency", limits["concurrency"])),
-        max_requests=int(given.get("max_requests", limits["max_requests"])),
+        concurrency=int(given.get("concurrency", limits.concurrency)),
+        max_requests=int(given.get("max_requests", limits.max_requests)),
         timeout_scale=float(given.get("timeout_scale", 1.0)),
     )
 
 
-def apply(profile: Profile, chosen: Limits) -> Profile:
+def apply(profile: Profile, chosen: RunLimits) -> Profile:
     """The profile with these limits, so every consumer (session, client, budget) sees them."""
-    scale = chosen.timeout_scale
-    timeouts = {name: float(value) * scale for name, value in profile.timeouts.items()}
-    limits = {
-        **profile.limits,
-        "requests_per_second": chosen.rate,
-        "concurrency": chosen.concurrency,
-        "max_requests": chosen.max_requests,
-        "timeouts": timeouts,
-    }
+    limits = dataclasses.replace(
+        profile.limits,
+        requests_per_second=chosen.rate,
+        concurrency=chosen.concurrency,
+        max_requests=chosen.max_requests,
+        timeouts=profile.timeouts.scaled(chosen.timeout_scale),
+    )
     return dataclasses.replace(profile, limits=limits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import secrets
@@ -11,51 +12,150 @@ from pathlib import Path
 from typing import Any
 
 from msgconform.core import profile_files
-from msgconform.core.datafiles import load_validated
+from msgconform.core.datafiles import load_validated, meta_schema
 from msgconform.core.errors import ConfigError
 
 AUTH_SCHEMES = ("x-api-key", "bearer", "api-key")
 
+
+def schema_defaults(*section: str) -> dict[str, Any]:
+    """The `default`s the profile schema gives a section's keys: the one home of each default."""
+    node: Mapping[str, Any] = meta_schema("profile")
+    for name in section:
+        node = node["properties"][name]
+    return {
+        key: copy.deepcopy(spec["default"])
+        for key, spec in node["properties"].items()
+        if "default" in spec
+    }
+
+
 # Features a profile may omit; the upstream contract's answer is the default.
-FEATURE_DEFAULTS: dict[str, bool] = {
-    "streaming": True,
-    "tools": True,
-    "images": False,
-    "documents": False,
-    "thinking": False,
-    "count_tokens": False,
-    "models_endpoint": False,
-    "prefill": False,
-    "system_blocks": True,
-    "request_id": False,
-    "stop_sequences": True,
-    "scenarios": False,
-    "message_batches": False,
-}
+FEATURE_DEFAULTS: dict[str, bool] = schema_defaults("features")
 
-CONTRACT_DEFAULTS: dict[str, Any] = {
-    "overlay": None,
-    "allows_prefill": True,
-    "client_error_statuses": [400],
-    "named_sse_events": True,
-    "done_sentinel": False,
-    "count_tokens_needs_max_tokens": False,
-    "version_header": "enforced",
-    "beta_header": "enforced",
-}
 
-LIMIT_DEFAULTS: dict[str, Any] = {
-    "concurrency": 2,
-    "requests_per_second": None,
-    "max_requests": 300,
-    "max_output_tokens": 20000,
-    "max_tokens_cap": 32,
-    "max_body_bytes": 10 * 1024 * 1024,
-    "retries": 2,
-    "retry_after_cap": 30,
-    "error_abort_ratio": 0.3,
-    "fuzz_examples": 20,
-}
+@dataclass(frozen=True)
+class Auth:
+    key_env: str
+    accepted: tuple[str, ...]
+    rejected: tuple[str, ...]
+    missing_key_status: int
+    invalid_key_status: int
+    extra_secret_headers: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Auth:
+        d = {**schema_defaults("auth"), **data}
+        return cls(
+            key_env=str(d["key_env"]),
+            accepted=tuple(str(s) for s in d["accepted"]),
+            rejected=tuple(str(s) for s in d["rejected"]),
+            missing_key_status=int(d["missing_key_status"]),
+            invalid_key_status=int(d["invalid_key_status"]),
+            extra_secret_headers=tuple(str(h) for h in d["extra_secret_headers"]),
+        )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What the profile says of the provider's contract (the document itself is
+    contract.document.Contract, narrowed by `overlay`)."""
+
+    overlay: str | None
+    allows_prefill: bool
+    client_error_statuses: tuple[int, ...]
+    named_sse_events: bool
+    done_sentinel: bool
+    count_tokens_needs_max_tokens: bool
+    version_header: str  # "enforced" or "ignored"
+    beta_header: str  # "enforced" or "ignored"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Contract:
+        d = {**schema_defaults("contract"), **data}
+        return cls(
+            overlay=str(d["overlay"]) if d["overlay"] is not None else None,
+            allows_prefill=bool(d["allows_prefill"]),
+            client_error_statuses=tuple(int(s) for s in d["client_error_statuses"]),
+            named_sse_events=bool(d["named_sse_events"]),
+            done_sentinel=bool(d["done_sentinel"]),
+            count_tokens_needs_max_tokens=bool(d["count_tokens_needs_max_tokens"]),
+            version_header=str(d["version_header"]),
+            beta_header=str(d["beta_header"]),
+        )
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Deadlines in seconds: connect, first byte, idle gap between events, whole response,
+    close after message_stop; `run` is documented in the profiles and read by nothing yet."""
+
+    connect: float
+    first_byte: float
+    idle: float
+    total: float
+    close_after_stop: float
+    run: float | None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Timeouts:
+        # Numbers are kept as written (2, not 2.0): messages quote them.
+        d = {**schema_defaults("limits", "timeouts"), **data}
+        run = d.get("run")
+        return cls(
+            connect=d["connect"],
+            first_byte=d["first_byte"],
+            idle=d["idle"],
+            total=d["total"],
+            close_after_stop=d["close_after_stop"],
+            run=run,
+        )
+
+    def scaled(self, scale: float) -> Timeouts:
+        run = float(self.run) * scale if self.run is not None else None
+        return Timeouts(
+            connect=float(self.connect) * scale,
+            first_byte=float(self.first_byte) * scale,
+            idle=float(self.idle) * scale,
+            total=float(self.total) * scale,
+            close_after_stop=float(self.close_after_stop) * scale,
+            run=run,
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeouts: Timeouts
+    concurrency: int
+    requests_per_second: float | None
+    max_requests: int
+    max_output_tokens: int
+    max_tokens_cap: int
+    max_body_bytes: int
+    retries: int
+    retry_after_cap: float
+    error_abort_ratio: float
+    fuzz_examples: int
+    fuzz_shrink_requests: int
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Limits:
+        d = {**schema_defaults("limits"), **data}
+        rate = d["requests_per_second"]
+        return cls(
+            timeouts=Timeouts.from_data(d["timeouts"]),
+            concurrency=int(d["concurrency"]),
+            requests_per_second=rate,
+            max_requests=int(d["max_requests"]),
+            max_output_tokens=int(d["max_output_tokens"]),
+            max_tokens_cap=int(d["max_tokens_cap"]),
+            max_body_bytes=int(d["max_body_bytes"]),
+            retries=int(d["retries"]),
+            retry_after_cap=d["retry_after_cap"],
+            error_abort_ratio=d["error_abort_ratio"],
+            fuzz_examples=int(d["fuzz_examples"]),
+            fuzz_shrink_requests=int(d["fuzz_shrink_requests"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -64,13 +164,15 @@ class Profile:
     title: str
     kind: str
     base_url: str | None
-    auth: Mapping[str, Any]
+    auth: Auth
     anthropic_version: str
     versions: tuple[str, ...]
-    contract: Mapping[str, Any]
+    contract: Contract
     models: Mapping[str, str]
+    # The models `--models all` covers; empty: the default model alone.
+    model_list: tuple[str, ...]
     features: Mapping[str, bool | None]  # None: not declared (--features did not name it)
-    limits: Mapping[str, Any]
+    limits: Limits
     sources: tuple[str, ...]
     raw: Mapping[str, Any] = field(repr=False)
     # The directory the profile was read from: its expectations.yaml sits beside it.
@@ -78,24 +180,23 @@ class Profile:
 
     @property
     def key_env(self) -> str:
-        return str(self.auth["key_env"])
+        return self.auth.key_env
 
     @property
     def accepted_schemes(self) -> tuple[str, ...]:
-        return tuple(self.auth["accepted"])
+        return self.auth.accepted
 
     @property
     def rejected_schemes(self) -> tuple[str, ...]:
-        return tuple(self.auth["rejected"])
+        return self.auth.rejected
 
     @property
     def preferred_scheme(self) -> str:
         return self.accepted_schemes[0]
 
     @property
-    def timeouts(self) -> Mapping[str, float]:
-        timeouts: Mapping[str, float] = self.limits["timeouts"]
-        return timeouts
+    def timeouts(self) -> Timeouts:
+        return self.limits.timeouts
 
     @property
     def is_live(self) -> bool:
@@ -171,13 +272,14 @@ def from_data(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Profile:
         title=data["title"],
         kind=target["kind"],
         base_url=base_url.rstrip("/") if base_url else None,
-        auth=data["auth"],
+        auth=Auth.from_data(data["auth"]),
         anthropic_version=data["anthropic_version"],
         versions=tuple(data.get("versions") or [data["anthropic_version"]]),
-        contract={**CONTRACT_DEFAULTS, **data.get("contract", {})},
-        models=data["models"],
+        contract=Contract.from_data(data.get("contract", {})),
+        models={str(k): str(v) for k, v in data["models"].items()},
+        model_list=tuple(str(m) for m in data.get("model_list") or []),
         features={**FEATURE_DEFAULTS, **data["features"]},
-        limits={**LIMIT_DEFAULTS, **data["limits"]},
+        limits=Limits.from_data(data["limits"]),
         sources=tuple(data["sources"]),
         raw=data,
     )

@@ -27,7 +27,7 @@ def feature_probe(session: Session, case: Case, body: dict[str, Any]) -> dict[st
         )
     }
     if (baseline := params.get("baseline")) and found["feature"].status == 200:
-        cap = int(session.profile.limits["max_tokens_cap"])
+        cap = session.profile.limits.max_tokens_cap
         small = materialize(baseline, session.profile.models, cap)
         found["baseline"] = session.send("baseline", PATHS[endpoint], small, headers=headers)
     return found

@@ -41,7 +41,7 @@ class Shape:
 def shaped(body: dict[str, Any], shape: Shape) -> dict[str, Any]:
     """The profile's model and max_tokens cap; stream only on the stream case."""
     body = {**body, "model": shape.profile.model("small")}
-    cap = int(shape.profile.limits["max_tokens_cap"])
+    cap = shape.profile.limits.max_tokens_cap
     tokens = body.get("max_tokens")
     if isinstance(tokens, (int, float)) and not isinstance(tokens, bool) and tokens > cap:
         body["max_tokens"] = cap
@@ -72,7 +72,7 @@ def repair(body: dict[str, Any], shape: Shape) -> dict[str, Any]:
     if isinstance(thinking, dict) and thinking.get("type") == "enabled":
         body["thinking"] = {"type": "disabled"}  # a budget >= 1024 never fits the token cap
     messages = body.get("messages")
-    prefill = shape.profile.has("prefill") and shape.profile.contract.get("allows_prefill", True)
+    prefill = shape.profile.has("prefill") and shape.profile.contract.allows_prefill
     turns: list[Any] = messages if isinstance(messages, list) else []
     if (
         not prefill

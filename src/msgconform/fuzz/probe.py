@@ -38,8 +38,6 @@ from msgconform.transport.session import Session
 
 SEED_ENV = "MSGCONFORM_SEED"
 EXPLORE_ENV = "MSGCONFORM_EXPLORE"
-DEFAULT_EXAMPLES = 20
-DEFAULT_SHRINK_REQUESTS = 50
 DRAWS_PER_EXAMPLE = 20  # a draw that cannot be made valid is dropped; give up after this many
 LOCAL_SHRINK_ATTEMPTS = 400
 MINIMAL = "fuzz:minimal"
@@ -133,14 +131,10 @@ def make_plan(session: Session, case: Case, contract: Contract) -> Plan:
         endpoint=endpoint,
         version=params.get("version"),
         stream=case.stream or bool(params.get("stream")),
-        examples=int(params.get("examples", limits.get("fuzz_examples", DEFAULT_EXAMPLES))),
+        examples=int(params.get("examples", limits.fuzz_examples)),
         seed=seed,
         seed_from=seed_from,
-        shrink_requests=int(
-            params.get(
-                "shrink_requests", limits.get("fuzz_shrink_requests", DEFAULT_SHRINK_REQUESTS)
-            )
-        ),
+        shrink_requests=int(params.get("shrink_requests", limits.fuzz_shrink_requests)),
     )
 
 
@@ -149,7 +143,7 @@ def make_plan(session: Session, case: Case, contract: Contract) -> Plan:
 
 def stored_examples(run: Run) -> Iterator[dict[str, Any]]:
     plan, profile = run.plan, run.session.profile
-    cap = int(profile.limits["max_tokens_cap"])
+    cap = profile.limits.max_tokens_cap
     for entry in regressions.for_case(plan.mode, plan.endpoint, plan.stream):
         body = materialize(entry.body, profile.models, cap)
         yield shaped(body, run.shape) if plan.mode == "positive" else body

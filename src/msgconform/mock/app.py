@@ -60,12 +60,12 @@ class MockApp:
     def __init__(self, profile: Profile, key: str, fault: str | None = None) -> None:
         self.profile, self.key = profile, key
         self.fault = faults.get(fault)
-        self.overlay = profile.contract.get("overlay")
-        self.version_enforced = profile.contract["version_header"] == "enforced"
+        self.overlay = profile.contract.overlay
+        self.version_enforced = profile.contract.version_header == "enforced"
         versions = {*profile.versions, profile.anthropic_version}
         self.validators = {v: contract_validator(v, self.overlay) for v in versions}
-        self.named = bool(profile.contract.get("named_sse_events", True))
-        self.done = bool(profile.contract.get("done_sentinel", False))
+        self.named = profile.contract.named_sse_events
+        self.done = profile.contract.done_sentinel
         self.ids = itertools.count(1)
         self.tally: Counter[str] = Counter()  # kept for faults that remember (hooks.Ctx.tally)
         self.prefix = secrets.token_hex(4)
@@ -159,8 +159,8 @@ class MockApp:
             tuple(self.profile.accepted_schemes),
             tuple(self.profile.rejected_schemes),
             self.key,
-            int(self.profile.auth["missing_key_status"]),
-            int(self.profile.auth["invalid_key_status"]),
+            self.profile.auth.missing_key_status,
+            self.profile.auth.invalid_key_status,
         )
         return fault.auth(check, ctx) if fault.auth is not None else auth_verdict(check)
 
@@ -220,7 +220,7 @@ class MockApp:
         missing = "required" in issues[0].message.lower()
         status = (
             422
-            if missing and 422 in self.profile.contract.get("client_error_statuses", [])
+            if missing and 422 in self.profile.contract.client_error_statuses
             else 400
         )
         return error(status, str(issues[0]))

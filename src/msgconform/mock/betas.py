@@ -30,7 +30,7 @@ def names(headers: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def enforced(profile: Profile) -> bool:
-    return str(profile.contract.get("beta_header", "enforced")) == "enforced"
+    return profile.contract.beta_header == "enforced"
 
 
 def unknown_names(headers: Mapping[str, str], profile: Profile) -> list[str]:

@@ -162,7 +162,7 @@ class Judge:
         return [("(header) credentials", f"no API key; send it as {schemes}", "AUTH-003")]
 
     def version_problems(self, sent: SentRequest) -> list[tuple[str, str, str]]:
-        if self.profile.contract.get("version_header") != "enforced":
+        if self.profile.contract.version_header != "enforced":
             return []
         value = sent.headers.get("anthropic-version")
         if value in self.profile.versions:
@@ -225,7 +225,7 @@ class Judge:
             version = self.profile.anthropic_version
         key = (version, betas.selected(sent.headers, self.profile))
         if key not in self._validators:
-            overlay = self.profile.contract.get("overlay")
+            overlay = self.profile.contract.overlay
             self._validators[key] = contract_validator(version, overlay, key[1])
         return version, self._validators[key]
 

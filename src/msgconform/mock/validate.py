@@ -67,7 +67,7 @@ def profile_issues(body: Mapping[str, Any], version: str, profile: Profile) -> l
                     SchemaIssue(f"messages.{i}.content.{j}.type", f"{kind} input is not supported")
                 ]
     last = messages[-1] if messages else {}
-    allows_prefill = profile.contract.get("allows_prefill", True) and profile.has("prefill")
+    allows_prefill = profile.contract.allows_prefill and profile.has("prefill")
     if isinstance(last, dict) and last.get("role") == "assistant" and not allows_prefill:
         return [
             SchemaIssue(

@@ -97,7 +97,7 @@ class Engine:
         if case.request is None:
             return {}
         body = materialize(
-            case.request, self.profile.models, int(self.profile.limits["max_tokens_cap"])
+            case.request, self.profile.models, self.profile.limits.max_tokens_cap
         )
         if case.stream:
             body["stream"] = True

@@ -65,15 +65,14 @@ class SharedRun:
 
 def profile_list(profile: Profile) -> list[str]:
     """The profile's `model_list`, or its default model alone."""
-    listed = profile.raw.get("model_list") or []
-    return [str(m) for m in listed] or [profile.model()]
+    return list(profile.model_list) or [profile.model()]
 
 
 def resolve(profile: Profile, models: list[str], every: bool, **target: Any) -> list[str]:
     """The models a run covers, in order, each once."""
     if not every:
         return list(dict.fromkeys(models)) or [profile.model()]
-    if profile.raw.get("model_list"):
+    if profile.model_list:
         found = profile_list(profile)
     elif profile.has("models_endpoint"):
         found = discover(profile, **target)

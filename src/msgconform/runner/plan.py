@@ -26,8 +26,8 @@ def requests_of(case: Case, profile: Profile) -> int:
     if case.probe == "feature":  # the feature's request, and a baseline when counts judge it
         return 2 if case.probe_params.get("baseline") else 1
     if case.probe == "fuzz":
-        examples = int(case.probe_params.get("examples", profile.limits["fuzz_examples"]))
-        return examples + int(profile.limits.get("fuzz_shrink_requests", 50))
+        examples = int(case.probe_params.get("examples", profile.limits.fuzz_examples))
+        return examples + profile.limits.fuzz_shrink_requests
     if case.probe == "auth" and mode == "accepted":
         return len(profile.accepted_schemes)
     if case.probe == "auth" and mode == "rejected":
@@ -41,7 +41,7 @@ def requests_of(case: Case, profile: Profile) -> int:
 
 def estimate(profile: Profile, cases: Iterable[Case]) -> Plan:
     plan = Plan()
-    cap = int(profile.limits["max_tokens_cap"])
+    cap = profile.limits.max_tokens_cap
     for case in cases:
         if skip_reason(case, profile):
             plan.skipped += 1

@@ -102,7 +102,7 @@ class RunContext:
         return cls(profile, options)
 
     def open(self, cases: Sequence[Case]) -> None:
-        secret_headers = self.profile.auth.get("extra_secret_headers", [])
+        secret_headers = list(self.profile.auth.extra_secret_headers)
         if replay := self.options.get("replay"):
             # A replay needs no key, no network and no mock: the cassette answers.
             player = ReplayClient(Path(replay), secret_headers=secret_headers)
@@ -141,7 +141,7 @@ class RunContext:
             self._abort(self.abort_reason)
             return
         # A replay probes one case at a time: a request sent twice takes its answers in order.
-        workers = 1 if self.options.get("replay") else int(self.profile.limits["concurrency"])
+        workers = 1 if self.options.get("replay") else self.profile.limits.concurrency
         self.prober = Prober(self.engine, self.session, cases, workers)
 
     def _header(self) -> dict[str, Any]:
@@ -183,7 +183,7 @@ class RunContext:
     def _check_error_ratio(self) -> None:
         judged = [r for r in self.results if r.outcome != "SKIP"]
         errors = sum(r.outcome == "ERROR" for r in judged)
-        ratio = float(self.profile.limits["error_abort_ratio"])
+        ratio = self.profile.limits.error_abort_ratio
         if len(judged) >= MIN_CASES_BEFORE_ERROR_ABORT and errors / len(judged) > ratio:
             self._abort(f"{errors} of {len(judged)} cases ended in ERROR (limit {ratio:.0%})")
 

@@ -19,6 +19,7 @@ import httpx
 
 from msgconform.core.errors import TransportError
 from msgconform.core.exchange import Chunk, Exchange
+from msgconform.core.profiles import Timeouts
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
@@ -41,13 +42,13 @@ class Deadlines:
     close_after_stop: float
 
     @classmethod
-    def from_limits(cls, timeouts: Mapping[str, float]) -> Deadlines:
+    def from_limits(cls, timeouts: Timeouts) -> Deadlines:
         return cls(
-            connect=float(timeouts["connect"]),
-            first_byte=float(timeouts["first_byte"]),
-            idle=float(timeouts["idle"]),
-            total=float(timeouts["total"]),
-            close_after_stop=float(timeouts.get("close_after_stop", 5)),
+            connect=float(timeouts.connect),
+            first_byte=float(timeouts.first_byte),
+            idle=float(timeouts.idle),
+            total=float(timeouts.total),
+            close_after_stop=float(timeouts.close_after_stop),
         )
 
 

@@ -54,19 +54,19 @@ class Session:
         self.key = key
         limits = profile.limits
         self.budget = Budget(
-            max_requests=int(limits["max_requests"]),
-            max_output_tokens=int(limits["max_output_tokens"]),
-            requests_per_second=limits.get("requests_per_second"),
+            max_requests=limits.max_requests,
+            max_output_tokens=limits.max_output_tokens,
+            requests_per_second=limits.requests_per_second,
         )
         self.client: ExchangeSender = client or HttpClient(
             base_url,
             deadlines or Deadlines.from_limits(profile.timeouts),
-            max_body_bytes=int(limits["max_body_bytes"]),
+            max_body_bytes=limits.max_body_bytes,
             budget=self.budget,
-            retries=int(limits["retries"]),
-            retry_after_cap=float(limits["retry_after_cap"]),
+            retries=limits.retries,
+            retry_after_cap=float(limits.retry_after_cap),
             extra_headers=extra_headers,
-            concurrency=int(limits["concurrency"]),
+            concurrency=limits.concurrency,
         )
         self.deadline_policy: DeadlinePolicy | None = None
 
@@ -75,7 +75,7 @@ class Session:
 
     @cache  # noqa: B019  (one Session per run; the cache lives as long as the run)
     def contract(self, version: str | None = None) -> Contract:
-        overlay = self.profile.contract.get("overlay")
+        overlay = self.profile.contract.overlay
         return Contract.load(version or self.profile.anthropic_version, overlay)
 
     def headers(

@@ -12,6 +12,7 @@ from msgconform.core.cases import Case, load_all
 from msgconform.core.grading import Failure, raw_outcome
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
+from msgconform.core.settings import RunSettings
 from msgconform.fuzz import regressions
 from msgconform.mock.server import MockServer
 from msgconform.report.html import render
@@ -37,9 +38,10 @@ def url(profile: Profile) -> Iterator[str]:
 
 def run(profile: Profile, url: str, case: Case, fault: str | None, strict: bool) -> CaseResult:
     headers = {"x-msgconform-fault": fault} if fault else None
-    session = Session(profile, KEY, url, extra_headers=headers)
+    settings = RunSettings(strict=strict)
+    session = Session(profile, KEY, url, extra_headers=headers, settings=settings)
     try:
-        return Engine(profile, session, strict=strict).run_case(case)
+        return Engine(profile, session).run_case(case)
     finally:
         session.close()
 

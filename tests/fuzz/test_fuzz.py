@@ -20,6 +20,7 @@ from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
+from msgconform.core.settings import RunSettings
 from msgconform.fuzz import regressions
 from msgconform.fuzz.examples import Shape, negative, positive
 from msgconform.fuzz.shrink import shrink
@@ -126,12 +127,11 @@ def test_fault_grades(
 
 
 def test_strict_makes_a_stricter_provider_fail(profile: Profile, url: str) -> None:
-    session = Session(
-        profile, KEY, url, extra_headers={"x-msgconform-fault": "reject_valid_request"}
-    )
+    headers = {"x-msgconform-fault": "reject_valid_request"}
+    session = Session(profile, KEY, url, extra_headers=headers, settings=RunSettings(strict=True))
     try:
         case = replace(CASES["positive-messages"], probe_params={"seed": 5, "examples": 40})
-        assert Engine(profile, session, strict=True).run_case(case).outcome == "FAIL"
+        assert Engine(profile, session).run_case(case).outcome == "FAIL"
     finally:
         session.close()
 
@@ -179,12 +179,7 @@ def test_same_seed_same_requests(profile: Profile, url: str) -> None:
     assert bodies() == first
 
 
-def test_no_seed_means_the_same_requests_twice(
-    profile: Profile, url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(fuzz.SEED_ENV, raising=False)
-    monkeypatch.delenv(fuzz.EXPLORE_ENV, raising=False)
-
+def test_no_seed_means_the_same_requests_twice(profile: Profile, url: str) -> None:
     def sent() -> tuple[Any, list[bytes | None]]:
         result = run(profile, url, "positive-messages", examples=20)
         return result.exchanges.notes["seed_from"], [
@@ -196,30 +191,38 @@ def test_no_seed_means_the_same_requests_twice(
     assert sent() == first
 
 
-def test_explore_draws_a_fresh_seed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(fuzz.SEED_ENV, raising=False)
-    monkeypatch.setenv(fuzz.EXPLORE_ENV, "1")
-    contract = Contract.load()
-    seeds = {fuzz.run_seed(CASES["positive-messages"], contract) for _ in range(3)}
+def test_explore_draws_a_fresh_seed() -> None:
+    contract, exploring = Contract.load(), RunSettings(explore=True)
+    seeds = {fuzz.run_seed(CASES["positive-messages"], contract, exploring) for _ in range(3)}
     assert {source for _, source in seeds} == {"explore"}
     assert len(seeds) == 3
 
 
-def test_derived_seed_follows_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(fuzz.SEED_ENV, raising=False)
-    monkeypatch.delenv(fuzz.EXPLORE_ENV, raising=False)
+def test_derived_seed_follows_the_contract() -> None:
+    case, plain = CASES["positive-messages"], RunSettings()
+    upstream = fuzz.run_seed(case, Contract.load(), plain)
+    assert upstream == fuzz.run_seed(case, Contract.load(), plain)
+    assert upstream != fuzz.run_seed(case, Contract.load("2023-06-01", "cortecs"), plain)
+
+
+def test_seed_comes_from_the_run_settings() -> None:
     case = CASES["positive-messages"]
-    upstream = fuzz.run_seed(case, Contract.load())
-    assert upstream == fuzz.run_seed(case, Contract.load())
-    assert upstream != fuzz.run_seed(case, Contract.load("2023-06-01", "cortecs"))
-
-
-def test_seed_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(fuzz.SEED_ENV, "1234")
-    assert fuzz.run_seed(CASES["positive-messages"], Contract.load()) == (1234, "given")
-    monkeypatch.setenv(fuzz.SEED_ENV, "soon")
+    assert fuzz.run_seed(case, Contract.load(), RunSettings(seed=1234)) == (1234, "given")
+    # --explore with --seed keeps the given seed; without one the run draws one (see run.py).
+    assert fuzz.run_seed(case, Contract.load(), RunSettings(seed=7, explore=True)) == (7, "given")
+    bad = replace(case, probe_params={**case.probe_params, "seed": "soon"})
     with pytest.raises(ConfigError):
-        fuzz.run_seed(CASES["positive-messages"], Contract.load())
+        fuzz.run_seed(bad, Contract.load(), RunSettings())
+
+
+def test_explore_reaches_the_fuzz_probe_through_the_session(profile: Profile, url: str) -> None:
+    session = Session(profile, KEY, url, settings=RunSettings(explore=True))
+    try:
+        case = replace(CASES["positive-messages"], probe_params={"examples": 3})
+        result = Engine(profile, session).run_case(case)
+    finally:
+        session.close()
+    assert result.exchanges.notes["seed_from"] == "explore"
 
 
 def test_stored_examples_go_first(clean: dict[str, CaseResult]) -> None:

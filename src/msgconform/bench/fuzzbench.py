@@ -4,7 +4,6 @@ cases run through the engine in-process, seed fixed), against raw httpx requests
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
 from dataclasses import replace
 from typing import Any
@@ -13,7 +12,7 @@ from msgconform.bench.common import KEY, raw_loop_seconds
 from msgconform.bench.stats import Figure, Sample
 from msgconform.core.profiles import load as load_profile
 
-SEED = "20261123"
+SEED = 20261123
 
 
 def available() -> bool:
@@ -23,11 +22,11 @@ def available() -> bool:
 def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
     import msgconform.fuzz.probe  # noqa: F401  (registers the fuzz probe)
     from msgconform.core.cases import load_all
+    from msgconform.core.settings import RunSettings
     from msgconform.mock.server import MockServer
     from msgconform.runner.engine import Engine
     from msgconform.transport.session import Session
 
-    os.environ.setdefault("MSGCONFORM_SEED", SEED)
     examples = 10 if quick else 50
     cases = [
         replace(c, probe_params={**c.probe_params, "examples": examples})
@@ -39,7 +38,7 @@ def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
     outcomes: dict[str, str] = {}
     with MockServer(profile, KEY) as server:
         for _ in range(repeat):
-            session = Session(profile, KEY, server.url)
+            session = Session(profile, KEY, server.url, settings=RunSettings(seed=SEED))
             try:
                 started = time.perf_counter()
                 results = [Engine(profile, session).run_case(c) for c in cases]
@@ -51,8 +50,7 @@ def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
             rate.values.append(sent / seconds)
             raw.values.append(sent / raw_loop_seconds(server.url, max(sent, 1)))
             log(f"fuzz: {sent} requests in {seconds:.1f} s; raw {raw.values[-1]:.0f}/s; {outcomes}")
-    seed = os.environ["MSGCONFORM_SEED"]
-    note = f"{len(cases)} fuzz cases x {examples} examples, seed {seed}; {outcomes}"
+    note = f"{len(cases)} fuzz cases x {examples} examples, seed {SEED}; {outcomes}"
     figure = Figure("fuzz", "generated+checked requests", "req/s", rate, note=note)
     figure.baseline_name, figure.baseline, figure.ratio_kind = "raw httpx", raw, "baseline/value"
     return [figure]

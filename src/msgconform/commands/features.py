@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     cmd.add_argument("--dry-run", action="store_true", help="print the plan and its cost")
     cmd.add_argument("-q", "--quiet", action="store_true")
     cmd.add_argument("--progress", action="store_true", help="one line per feature")
-    cmd.set_defaults(func=cmd_features, only=[AREA], strict=False, seed=None)
+    cmd.set_defaults(func=cmd_features, only=[AREA])
 
 
 def cmd_features(args: argparse.Namespace) -> int:

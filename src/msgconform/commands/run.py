@@ -13,30 +13,12 @@ from msgconform.core import limits as limits_mod
 from msgconform.core import profiles
 from msgconform.core.cases import load_all, select
 from msgconform.core.errors import ConfigError
-from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import REPORTS, ROOT, SUITES
 from msgconform.report.compare import compare
 from msgconform.report.record import load_run
-from msgconform.runner import models
+from msgconform.runner import models, options
 from msgconform.runner.engine import skip_reason
 from msgconform.runner.plan import estimate
-
-FORWARDED = (
-    "models",
-    "out",
-    "base_url",
-    "auth",
-    "key_env",
-    "features",
-    "mock_fault",
-    "seed",
-    "record",
-    "replay",
-    "rate",
-    "concurrency",
-    "max_requests",
-    "timeout_scale",
-)
 
 
 def register(sub: Any) -> None:
@@ -46,40 +28,7 @@ def register(sub: Any) -> None:
         description="Run the conformance suite. Exit 0: no unexpected FAIL or XPASS; "
         "1: there is one (or the run aborted); 2: usage or configuration error.",
     )
-    run.add_argument("--provider", action="append", default=[], help="profile name (repeatable)")
-    run.add_argument(
-        "--profile", action="append", default=[], metavar="PATH",
-        help="your own profile.yaml, with an expectations.yaml beside it if present (repeatable)",
-    )  # fmt: skip
-    for flag, dest, kind, text in LIMIT_FLAGS:
-        run.add_argument(flag, dest=dest, type=kind, help=text)
-    run.add_argument(
-        "--model", action="append", default=[], help="model to test (repeatable: a record each)"
-    )
-    run.add_argument(
-        "--models", choices=["all"], help="every model: the profile's model_list, or /v1/models"
-    )
-    run.add_argument("--only", action="append", default=[], help="area, clause, case ID or glob")
-    run.add_argument("--strict", action="store_true", help="SHOULD failures count as FAIL")
-    run.add_argument("--out", help="reports directory (default: reports/)")
-    run.add_argument("--list", action="store_true", help="list the cases; send nothing")
-    run.add_argument(
-        "--dry-run", action="store_true", help="print the plan and its estimated cost; send nothing"
-    )
-    run.add_argument("--base-url")
-    run.add_argument("--auth", choices=profiles.AUTH_SCHEMES)
-    run.add_argument("--key-env")
-    run.add_argument("--features")
-    run.add_argument("--mock-fault", help="bundled mock only: serve with this named fault")
-    run.add_argument("--against-mock", action="store_true", help="the profile against the mock")
-    run.add_argument("--seed", type=int, help="seed for generated requests (default: derived)")
-    run.add_argument(
-        "--explore", action="store_true", help="a fresh seed: new generated requests this run"
-    )
-    run.add_argument("--record", metavar="CASSETTE", help="write the exchanges (redacted)")
-    run.add_argument("--replay", metavar="CASSETTE", help="re-run the checks offline on one")
-    run.add_argument("-q", "--quiet", action="store_true")
-    run.add_argument("--progress", action="store_true", help="one line per case")
+    options.add_arguments(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -123,27 +72,11 @@ def pytest_args(
         "no:cacheprovider",
     ]
     argv += ["-q", "--no-header"] if args.quiet else ["-q"]
-    flags = forwarded_flags(args, strict_flag="--conformance-strict")
+    flags = options.as_flags(args, "plugin")
     if model is not None or shared is not None:
         # The plugin runs one model: drop the run's model list, pass this one (and a shared seed).
         flags = models.one_model_flags(flags, model, shared.seed if shared else None)
     return argv + flags
-
-
-def forwarded_flags(args: argparse.Namespace, strict_flag: str) -> list[str]:
-    """The run's options as flags, for the pytest plugin or for a child `msgconform run`."""
-    flags: list[str] = []
-    for name in FORWARDED:
-        if (value := getattr(args, name, None)) is not None:
-            flags += [f"--{name.replace('_', '-')}", str(value)]
-    for selector in args.only:
-        flags += ["--only", selector]
-    for model in models.requested(args):
-        flags += ["--model", model]
-    switches = {strict_flag: args.strict, "--against-mock": args.against_mock,
-                "--progress": args.progress,
-                "--explore": getattr(args, "explore", False)}  # fmt: skip
-    return flags + [flag for flag, on in switches.items() if on]
 
 
 def run_models(provider: str, args: argparse.Namespace) -> int:
@@ -202,7 +135,7 @@ def run_many(providers: list[str], args: argparse.Namespace) -> int:
     procs = []
     for name in providers:
         argv = [sys.executable, "-m", "msgconform", "run", "--provider", name, "-q"]
-        argv += forwarded_flags(args, strict_flag="--strict")
+        argv += options.as_flags(args, "command")
         procs.append((name, subprocess.Popen(argv, env=os.environ.copy())))
     statuses = {name: proc.wait() for name, proc in procs}
     for name, status in statuses.items():

@@ -17,14 +17,8 @@ from urllib.parse import urlsplit
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import Profile
 
-# (flag, option dest, type, help). One table for the command and the pytest plugin.
-LIMIT_FLAGS: tuple[tuple[str, str, type, str], ...] = (
-    ("--rate", "rate", float, "requests per second (0: no limit; default: the profile's, "
-     "none for loopback and private-network targets)"),
-    ("--concurrency", "concurrency", int, "connections at once (default: the profile's)"),
-    ("--max-requests", "max_requests", int, "request budget (default: the profile's)"),
-    ("--timeout-scale", "timeout_scale", float, "multiply every deadline (slow models: 3)"),
-)  # fmt: skip
+# The options that change a run's limits (defined in runner/options.py with the other options).
+LIMIT_OPTIONS = ("rate", "concurrency", "max_requests", "timeout_scale")
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ def is_local(base_url: str | None) -> bool:
 
 def checked(flags: Mapping[str, Any]) -> dict[str, Any]:
     """The limit flags that were given, refused with one line when out of range."""
-    given = {dest: flags[dest] for _, dest, _, _ in LIMIT_FLAGS if flags.get(dest) is not None}
+    given = {dest: flags[dest] for dest in LIMIT_OPTIONS if flags.get(dest) is not None}
     floors = {"rate": 0.0, "concurrency": 1, "max_requests": 1}
     for dest, value in given.items():
         flag = "--" + dest.replace("_", "-")

@@ -5,16 +5,16 @@ predicates of checks/fuzz.py. The worst problem found (a FAIL before a NON-STRIC
 while the same predicate still finds the same clause at the same grade, and a negative example
 must still break what it broke (re-checked before each candidate is sent).
 
-Runs are reproducible: the seed is the case's, else $MSGCONFORM_SEED (`--seed`), else a fresh
-one under $MSGCONFORM_EXPLORE (`--explore`), else derived from the hashes of the fuzz suite and
-the contract: two nights send the same examples unless the suite or the contract changed.
+Runs are reproducible: the seed is the case's, else the run's (`--seed`, or the one `--explore`
+drew for the run; RunSettings), else a fresh one per case when exploring without one, else derived
+from the hashes of the fuzz suite and the contract: two nights send the same examples unless the
+suite or the contract changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -28,6 +28,7 @@ from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Exchange
 from msgconform.core.paths import SUITES
+from msgconform.core.settings import RunSettings
 from msgconform.fuzz import regressions
 from msgconform.fuzz.examples import Shape, negative, positive, shaped
 from msgconform.fuzz.ranges import range_probe
@@ -36,8 +37,6 @@ from msgconform.fuzz.shrink import shrink
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
-SEED_ENV = "MSGCONFORM_SEED"
-EXPLORE_ENV = "MSGCONFORM_EXPLORE"
 DRAWS_PER_EXAMPLE = 20  # a draw that cannot be made valid is dropped; give up after this many
 LOCAL_SHRINK_ATTEMPTS = 400
 MINIMAL = "fuzz:minimal"
@@ -83,10 +82,6 @@ class Run:
 # ------------------------------------------------------------------ the plan
 
 
-def explore_on() -> bool:
-    return os.environ.get(EXPLORE_ENV, "") not in ("", "0")
-
-
 @cache
 def suite_digest() -> str:
     """The fuzz suite's files (cases, scope, stored examples) as one hash."""
@@ -102,15 +97,15 @@ def contract_digest(contract: Contract) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_seed(case: Case, contract: Contract) -> tuple[int, str]:
-    """The case's seed, else $MSGCONFORM_SEED, else fresh (--explore), else derived."""
-    raw = case.probe_params.get("seed", os.environ.get(SEED_ENV))
+def run_seed(case: Case, contract: Contract, settings: RunSettings) -> tuple[int, str]:
+    """The case's seed, else the run's, else fresh (--explore), else derived."""
+    raw = case.probe_params.get("seed", settings.seed)
     if raw is not None and raw != "":
         try:
             return int(raw), "given"
         except (TypeError, ValueError):
             raise ConfigError(f"{case.test_id}: seed", f"not an integer: {raw!r}") from None
-    if explore_on():
+    if settings.explore:
         return random.SystemRandom().randrange(2**32), "explore"
     text = f"{suite_digest()}:{contract_digest(contract)}:{case.test_id}"
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16), "derived"
@@ -125,7 +120,7 @@ def make_plan(session: Session, case: Case, contract: Contract) -> Plan:
     if endpoint not in ENDPOINTS:
         raise ConfigError(f"{case.test_id}: probe_params.endpoint", f"unknown {endpoint!r}")
     limits = session.profile.limits
-    seed, seed_from = run_seed(case, contract)
+    seed, seed_from = run_seed(case, contract, session.settings)
     return Plan(
         mode=mode,
         endpoint=endpoint,

@@ -218,11 +218,7 @@ class MockApp:
         if not issues:
             return None
         missing = "required" in issues[0].message.lower()
-        status = (
-            422
-            if missing and 422 in self.profile.contract.client_error_statuses
-            else 400
-        )
+        status = 422 if missing and 422 in self.profile.contract.client_error_statuses else 400
         return error(status, str(issues[0]))
 
     async def messages(

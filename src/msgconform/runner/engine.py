@@ -85,20 +85,18 @@ class Engine:
         profile: Profile,
         session: Session,
         *,
-        strict: bool = False,
         expectations: Mapping[str, expectations_mod.Expectation] | None = None,
     ) -> None:
         self.profile = profile
         self.session = session
-        self.strict = strict
+        # The run's settings (strict, seed, explore, …) arrive with the session the probes share.
+        self.settings = session.settings
         self.expectations = dict(expectations or {})
 
     def request_for(self, case: Case) -> dict[str, Any]:
         if case.request is None:
             return {}
-        body = materialize(
-            case.request, self.profile.models, self.profile.limits.max_tokens_cap
-        )
+        body = materialize(case.request, self.profile.models, self.profile.limits.max_tokens_cap)
         if case.stream:
             body["stream"] = True
         return body
@@ -148,7 +146,7 @@ class Engine:
     def grade(
         self, case: Case, failures: list[Failure], error: str | None
     ) -> tuple[str, str | None]:
-        raw, reason = raw_outcome(failures, error, self.strict)
+        raw, reason = raw_outcome(failures, error, self.settings.strict)
         known = expectations_mod.lookup(self.expectations, case.test_id)
         return expectations_mod.apply(raw, reason, known)
 

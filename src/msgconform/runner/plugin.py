@@ -15,10 +15,9 @@ import pytest
 
 from msgconform.core.cases import FEATURES_FILE, Case, load_area, select
 from msgconform.core.errors import ConfigError
-from msgconform.core.limits import LIMIT_FLAGS
 from msgconform.core.paths import SUITES
 from msgconform.runner.engine import CaseResult
-from msgconform.runner.options import TolerantGroup
+from msgconform.runner.options import add_pytest_options
 from msgconform.runner.run import RunContext
 
 # The msgconform_mock fixture for client libraries' own tests (inert until a test asks for it).
@@ -34,7 +33,7 @@ def pytest_load_initial_conftests(parser: pytest.Parser) -> Iterator[None]:
     # The options come after the project's own conftests (and other plugins): one of those that
     # already defines, say, --model or --base-url keeps it, and the suite reads it by that name.
     yield
-    add_options(parser)
+    add_pytest_options(parser)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -42,37 +41,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     config = pluginmanager.get_plugin("pytestconfig")
     known = getattr(config, "known_args_namespace", None)
     if getattr(known, "confcutdir", None) is not None:
-        add_options(parser)
-
-
-def add_options(parser: pytest.Parser) -> None:
-    group = TolerantGroup(parser.getgroup("msgconform", "Messages API conformance"))
-    group.addoption("--provider", default=None, help="provider profile (default: mock)")
-    group.addoption("--profile", default=None, help="your own profile.yaml (instead of --provider)")
-    for flag, dest, kind, text in LIMIT_FLAGS:
-        group.addoption(flag, dest=dest, type=kind, default=None, help=text)
-    group.addoption("--model", default=None, help="model to test (default: the profile's)")
-    group.addoption("--only", action="append", default=[], help="area, clause, case ID or glob")
-    group.addoption(
-        "--conformance-strict", action="store_true", help="SHOULD failures count as FAIL"
-    )
-    group.addoption("--out", default=None, help="reports directory (default: reports/)")
-    group.addoption("--no-report", action="store_true", help="write no run record")
-    group.addoption("--base-url", default=None, help="generic profile: the server's base URL")
-    group.addoption("--auth", default=None, help="generic profile: x-api-key|bearer|api-key")
-    group.addoption("--key-env", default=None, help="generic profile: variable holding the key")
-    group.addoption("--features", default=None, help="generic profile: streaming,tools,…")
-    group.addoption("--mock-fault", default=None, help="bundled mock: serve with this fault")
-    group.addoption("--against-mock", action="store_true", help="run this profile against the mock")
-    group.addoption("--seed", type=int, default=None, help="seed for generated requests")
-    group.addoption(
-        "--explore", action="store_true", help="a fresh seed: new generated requests this run"
-    )
-    group.addoption(
-        "--progress", action="store_true", help="one line per case (default for live providers)"
-    )
-    group.addoption("--record", default=None, help="write every exchange to this cassette")
-    group.addoption("--replay", default=None, help="answer from this cassette (offline)")
+        add_pytest_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,7 +150,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         run.record(item.result)
         if run.abort_reason:
             item.session.shouldstop = run.abort_reason
-        if item.config.getoption("progress") or run.profile.is_live:
+        if run.settings.progress or run.profile.is_live:
             run.pending_line = run.progress_line(item.result, len(item.session.items))
 
 

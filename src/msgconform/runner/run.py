@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +13,25 @@ import pytest
 from msgconform.core import expectations as expectations_mod
 from msgconform.core import limits as limits_mod
 from msgconform.core.cases import Case
+from msgconform.core.limits import RunLimits
 from msgconform.core.paths import REPORTS
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
 from msgconform.core.redact import Redactor
+from msgconform.core.settings import RunSettings
 from msgconform.features.record import feature_fields
 from msgconform.report import findings
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
+from msgconform.runner import options
 from msgconform.runner.engine import (
     GATING,
     CaseResult,
     Engine,
 )
-from msgconform.runner.models import SHARED_KEY
+from msgconform.runner.models import SHARED_KEY, SharedRun
+from msgconform.runner.options import one_value
 from msgconform.runner.schedule import Prober
 from msgconform.runner.smoke import smoke_gate
 from msgconform.runner.target import Target, open_target
@@ -38,21 +39,22 @@ from msgconform.transport.cassette import RecordingClient, ReplayClient
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
-EVIDENCE_BODY_LIMIT = 20_000
 MAX_EVIDENCE = 4
 MIN_CASES_BEFORE_ERROR_ABORT = 5
 
 
-def chosen_profile(config: pytest.Config) -> str:
+def chosen_profile(values: Mapping[str, Any]) -> str:
     """--profile PATH wins over --provider NAME; the bundled mock is the default."""
-    return str(config.getoption("profile") or config.getoption("provider") or "mock")
+    return one_value(values, "profile") or one_value(values, "provider") or "mock"
 
 
 class RunContext:
-    def __init__(self, profile: Profile, options: dict[str, Any]) -> None:
+    def __init__(
+        self, profile: Profile, settings: RunSettings, shared: SharedRun | None = None
+    ) -> None:
         self.profile = profile
-        self.options = options
-        self.strict = bool(options.get("strict"))
+        self.settings = settings
+        self.shared = shared  # several models in one process
         self.results: list[CaseResult] = []
         self.abort_reason: str | None = None
         self.recorder: RunRecorder | None = None
@@ -67,71 +69,54 @@ class RunContext:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunContext:
-        overrides = {
-            name: config.getoption(name)
-            for name in ("base_url", "auth", "key_env", "model", "features")
+        values = options.from_pytest(config)
+        overrides = {name: values[name] for name in ("base_url", "auth", "key_env", "features")} | {
+            "model": one_value(values, "model")
         }
-        profile = load_profile(chosen_profile(config), overrides)
-        flags = {dest: config.getoption(dest) for _, dest, _, _ in limits_mod.LIMIT_FLAGS}
-        to_mock = bool(config.getoption("against_mock") or config.getoption("replay"))
-        run_limits = limits_mod.effective(profile, flags, to_mock=to_mock)
+        profile = load_profile(chosen_profile(values), overrides)
+        to_mock = bool(values["against_mock"] or values["replay"])
+        run_limits = limits_mod.effective(profile, values, to_mock=to_mock)
         profile = limits_mod.apply(profile, run_limits)
-        options = {
-            "strict": config.getoption("conformance_strict"),
-            "out": config.getoption("out"),
-            "no_report": config.getoption("no_report"),
-            "mock_fault": config.getoption("mock_fault"),
-            "against_mock": config.getoption("against_mock"),
-            "seed": config.getoption("seed"),
-            "record": config.getoption("record"),
-            "replay": config.getoption("replay"),
-            "argv": list(config.invocation_params.args),
-            "limits": run_limits,
-            "shared": config.stash.get(SHARED_KEY, None),  # several models in one process
-        }
-        # `--seed N` reproduces generated requests and `--explore` draws a fresh seed (printed in
-        # the header); with neither, each fuzz case derives its seed from the suite and contract
-        # hashes, so two runs send the same examples (see fuzz/probe.py).
-        seed = options["seed"]
-        if seed is None and config.getoption("explore"):
-            seed = random.randrange(2**32)
-        options["seed"] = seed
-        options["seed_env_before"] = os.environ.get("MSGCONFORM_SEED")
-        if seed is not None:
-            os.environ["MSGCONFORM_SEED"] = str(seed)
-        return cls(profile, options)
+        argv = tuple(str(a) for a in config.invocation_params.args)
+        settings = RunSettings.from_options(values, run_limits, argv)
+        return cls(profile, settings, config.stash.get(SHARED_KEY, None))
 
     def open(self, cases: Sequence[Case]) -> None:
         secret_headers = list(self.profile.auth.extra_secret_headers)
-        if replay := self.options.get("replay"):
+        settings = self.settings
+        if settings.replay is not None:
             # A replay needs no key, no network and no mock: the cassette answers.
-            player = ReplayClient(Path(replay), secret_headers=secret_headers)
+            player = ReplayClient(settings.replay, secret_headers=secret_headers)
             self.target = Target(player.base_url, "replay-no-key-0000000000")
-            self.session = Session(self.profile, self.target.key, player.base_url, client=player)
+            self.session = Session(
+                self.profile, self.target.key, player.base_url, client=player, settings=settings
+            )
             player.budget = self.session.budget
         else:
             self.target = self._stack.enter_context(
-                open_target(self.profile, self.options["mock_fault"], self.options["against_mock"])
+                open_target(self.profile, settings.mock_fault, settings.against_mock)
             )
-            self.session = Session(self.profile, self.target.key, self.target.base_url)
-            if self.options["against_mock"]:
+            self.session = Session(
+                self.profile, self.target.key, self.target.base_url, settings=settings
+            )
+            if settings.against_mock:
                 self.session.budget.requests_per_second = None  # the provider's pace, not ours
         self._stack.callback(self.session.close)
-        if shared := self.options.get("shared"):
-            shared.adopt(self.session)
+        if self.shared is not None:
+            self.shared.adopt(self.session)
         self.redactor = Redactor([self.target.key], secret_headers)
-        if record := self.options.get("record"):
+        if settings.record is not None:
             self.session.client = RecordingClient(
                 self.session.client,
-                Path(record),
+                settings.record,
                 self.redactor,
                 provider=self.profile.name,
-                meta={"seed": self.options.get("seed")},
+                meta={"seed": settings.seed},
             )
         expected = expectations_mod.load(self.profile.name, self.profile.home)
-        self.engine = Engine(self.profile, self.session, strict=self.strict, expectations=expected)
-        if not self.options["no_report"]:
-            out = Path(self.options["out"]) if self.options["out"] else REPORTS
+        self.engine = Engine(self.profile, self.session, expectations=expected)
+        if not settings.no_report:
+            out = settings.out or REPORTS
             self.recorder = RunRecorder(out, self.profile.name, self._header(), self.redactor)
         try:
             self.abort_reason = smoke_gate(self.session, self.profile, cases)
@@ -141,27 +126,33 @@ class RunContext:
             self._abort(self.abort_reason)
             return
         # A replay probes one case at a time: a request sent twice takes its answers in order.
-        workers = 1 if self.options.get("replay") else self.profile.limits.concurrency
+        workers = 1 if settings.replay is not None else self.profile.limits.concurrency
         self.prober = Prober(self.engine, self.session, cases, workers)
 
     def _header(self) -> dict[str, Any]:
+        settings = self.settings
         return {
             **compute_hashes(),
             "provider": self.profile.name,
             "profile": self.profile.redacted(),
             "model": self.profile.model(),
-            "seed": self.options.get("seed"),
-            "strict": self.strict,
+            "seed": settings.seed,
+            "strict": settings.strict,
             "target": "mock"
-            if self.profile.kind == "mock" or self.options["against_mock"]
+            if self.profile.kind == "mock" or settings.against_mock
             else self.target.base_url,
-            "mock_fault": self.options.get("mock_fault"),
-            "argv": self.redactor.value(self.options.get("argv", [])),
-            "limits": self.options["limits"].as_record(),
+            "mock_fault": settings.mock_fault,
+            "argv": self.redactor.value(list(settings.argv)),
+            "limits": self.run_limits.as_record(),
         }
 
+    @property
+    def run_limits(self) -> RunLimits:
+        assert self.settings.limits is not None, "from_config sets the run's limits"
+        return self.settings.limits
+
     def limits_line(self) -> str:
-        return f"msgconform: {self.profile.name}: {self.options['limits'].line()}"
+        return f"msgconform: {self.profile.name}: {self.run_limits.line()}"
 
     def start_case(self, case: Case) -> CaseResult:
         try:
@@ -191,19 +182,14 @@ class RunContext:
         self.abort_reason = self.abort_reason or reason
 
     def close(self) -> None:
-        before = self.options.get("seed_env_before")
-        if before is None:
-            os.environ.pop("MSGCONFORM_SEED", None)
-        else:
-            os.environ["MSGCONFORM_SEED"] = before
         if prober := getattr(self, "prober", None):
             prober.close()
         if self.recorder is not None:
             self.run_dir = self.recorder.finish(self.abort_reason is not None, self.abort_reason)
             self.recorder = None
             publish(self.run_dir)
-            if shared := self.options.get("shared"):
-                shared.run_dirs.append(self.run_dir)
+            if self.shared is not None:
+                self.shared.run_dirs.append(self.run_dir)
         self._stack.close()
 
     def counts(self) -> Counter[str]:
@@ -232,7 +218,7 @@ class RunContext:
         lines = [
             f"msgconform: {self.profile.name} ({self.profile.model()}): {shown or 'no cases'}",
             f"msgconform: {budget.requests} requests, {budget.output_tokens} output tokens, "
-            f"{time.monotonic() - self.started:.1f}s, seed {self.options.get('seed') or 'derived'}",
+            f"{time.monotonic() - self.started:.1f}s, seed {self.settings.seed or 'derived'}",
         ]
         lines += findings.summary_lines(findings.of_results(self.results))
         if self.abort_reason:

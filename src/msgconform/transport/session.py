@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
+from msgconform.core.settings import RunSettings
 from msgconform.transport.cassette import ExchangeSender
 from msgconform.transport.client import Budget, Deadlines, HttpClient, StreamWatch
 
@@ -49,9 +50,12 @@ class Session:
         extra_headers: Mapping[str, str] | None = None,
         deadlines: Deadlines | None = None,
         client: ExchangeSender | None = None,
+        settings: RunSettings | None = None,
     ) -> None:
         self.profile = profile
         self.key = key
+        # The run's settings, for the engine and every probe (which all take the session).
+        self.settings = settings or RunSettings()
         limits = profile.limits
         self.budget = Budget(
             max_requests=limits.max_requests,

@@ -45,7 +45,9 @@ class Option:
         return {"append": [], "store_true": False}.get(self.action)
 
     def attrs(self) -> dict[str, Any]:
-        attrs: dict[str, Any] = {"dest": self.dest, "help": self.help, "action": self.action}
+        # No `dest`: argparse derives the same one from the flag, and pytest refuses an option
+        # whose derived dest another plugin already uses (which TolerantGroup then keeps).
+        attrs: dict[str, Any] = {"help": self.help, "action": self.action}
         attrs["default"] = self.default
         if self.action == "store":
             attrs |= {"type": self.type, "choices": self.choices, "metavar": self.metavar}

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "msgconform.commands.report",
     "msgconform.commands.validate",
     "msgconform.commands.clients",
+    "msgconform.commands.proxy",
 )
 
 

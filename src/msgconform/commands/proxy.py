@@ -73,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         proxy_run.close("could not listen")
         raise ConfigError(f"--port {args.port}", f"cannot listen: {exc.strerror}") from None
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    print(f"msgconform proxy: {server.url} → {upstream} ({profile.name}); Ctrl-C writes the reports")
+    print(
+        f"msgconform proxy: {server.url} → {upstream} ({profile.name}); Ctrl-C writes the reports"
+    )
     sys.stdout.flush()
     try:
         while not stop.wait(0.5):

@@ -20,7 +20,7 @@ from msgconform.core.profiles import Profile
 from msgconform.core.redact import Redactor
 from msgconform.proxy.forward import Forwarder
 from msgconform.proxy.judge import CLIENT_CHECK, ExchangeCase, ExchangeJudge, Verdict, secrets_of
-from msgconform.proxy.wire import Seen
+from msgconform.proxy.wire import HOP_BY_HOP, Seen
 from msgconform.report import findings
 from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
@@ -188,9 +188,11 @@ class ProxyRun:
         self._answered.exchange = exchange
         self.cassette.redactor = redactor
         path = exchange.url[len(self.upstream.rstrip("/")) :]
+        # Matched on what was forwarded: the hop's own headers (host, length) would never match.
+        headers = {k: v for k, v in exchange.request_headers.items() if k not in HOP_BY_HOP}
         self.cassette.send(
             exchange.label, exchange.method, path,
-            headers=exchange.request_headers, raw_body=exchange.raw_request_body,
+            headers=headers, raw_body=exchange.raw_request_body,
         )  # fmt: skip
 
     def note(self, text: str) -> None:

@@ -25,7 +25,7 @@ RawHeaders = Sequence[tuple[bytes, bytes]]
 
 @dataclass
 class Seen:
-    """One exchange as the proxy forwarded it: what judging gets, after the client has its answer."""
+    """One exchange as the proxy forwarded it: what judging gets once the client has its answer."""
 
     seq: int
     exchange: Exchange
@@ -41,7 +41,9 @@ def forwarded_request_headers(raw: RawHeaders) -> list[tuple[bytes, bytes]]:
 
 
 def forwarded_response_headers(raw: RawHeaders) -> list[tuple[bytes, bytes]]:
-    return [(k.lower(), v) for k, v in raw if k.lower().decode("latin-1") not in RESPONSE_HOP_BY_HOP]
+    return [
+        (k.lower(), v) for k, v in raw if k.lower().decode("latin-1") not in RESPONSE_HOP_BY_HOP
+    ]
 
 
 def header_dict(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

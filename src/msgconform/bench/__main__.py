@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from msgconform.bench import fuzzbench, load, machine, streamval, suite
+from msgconform.bench import fuzzbench, load, machine, proxybench, streamval, suite
 from msgconform.bench.stats import Figure
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import REPORTS
@@ -21,6 +21,7 @@ PARTS: dict[str, Part] = {
     "mock-load": load.measure,
     "stream-validation": streamval.measure,
     "fuzz": fuzzbench.measure,
+    "proxy": proxybench.measure,
 }
 EXPECTED_TROUBLE = (load.LoadUnavailable, OSError, RuntimeError)
 

@@ -119,7 +119,7 @@ class ExchangeJudge:
         asked = exchange.request_headers.get("anthropic-version", "")
         version = asked if asked in self.profile.versions else self.profile.anthropic_version
         if version not in self._contracts:
-            overlay = self.profile.contract.get("overlay")
+            overlay = self.profile.contract.overlay
             self._contracts[version] = Contract.load(version, overlay)
         return self._contracts[version]
 

@@ -116,7 +116,7 @@ class ProxyRun:
     ) -> None:
         self.profile, self.upstream = profile, upstream
         self.judge = judge or ExchangeJudge(profile)
-        self.keys = KeyRing(profile.auth.get("extra_secret_headers", []))
+        self.keys = KeyRing(profile.auth.extra_secret_headers)
         self.tally = Tally()
         self.status = status
         self._queue: queue.SimpleQueue[Seen | None] = queue.SimpleQueue()

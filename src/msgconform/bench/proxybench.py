@@ -39,8 +39,7 @@ async def medians(url: str, requests: int, stream: bool) -> float:
         times: list[float] = []
 
         async def worker(count: int) -> None:
-            for _ in range(count):
-                times.append(await timed(client, stream))
+            times.extend([await timed(client, stream) for _ in range(count)])
 
         await asyncio.gather(*(worker(requests // CONCURRENCY) for _ in range(CONCURRENCY)))
     return statistics.median(times)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from msgconform.checks.base import CaseContext, check, fail
 from msgconform.checks.common import (
+    MODEL_LEVEL,
     blocks,
     cited,
     is_int,
@@ -130,3 +131,65 @@ def tool_use_present(ctx: CaseContext, label: str | None = None) -> None:
             raise fail(
                 "STOP-006", f"tool_use of {choice.get('name')}", f"names {short(wrong)}", exchange
             )
+
+
+# The replayed stop-sequence probe (runner/probes.py stop_sequence_replay): a sequence drawn from
+# the first reply's own text, so judging it does not depend on the model echoing a word.
+REPLAY_DIFFERED = "could not judge: the replay differed"
+_MIN_SEQUENCE = 3
+
+
+def draw_stop_sequence(text: str) -> str | None:
+    """A word of the text whose first occurrence is after the start, from its middle on: the
+    replay should stop there. None if the text has no such word."""
+    words = text.split()
+    for word in words[len(words) // 2 :] + words[: len(words) // 2]:
+        sequence = word.strip(".,;:!?\"'()[]")
+        if len(sequence) >= _MIN_SEQUENCE and text.find(sequence) > 0:
+            return sequence
+    return None
+
+
+@check("stop_sequence_replayed", "STOP-005")
+def stop_sequence_replayed(ctx: CaseContext) -> None:
+    """The replay with a stop sequence drawn from the first reply stops there: stop_reason
+    stop_sequence, the sequence echoed, the text ending before it. A replay that differs from the
+    first reply before the sequence cannot be judged (MODEL level), never a FAIL.
+
+    Clauses: STOP-005"""
+    _, first = message_body(ctx, "STOP-005", "first")
+    drawn = draw_stop_sequence(text_of(first))
+    if drawn is None or "replay" not in ctx.exchanges:
+        raise fail(
+            "STOP-005",
+            "a first reply with a word to draw a stop sequence from",
+            f"could not judge: no such word in {short(text_of(first))}",
+            ctx.exchanges.get("first"),
+            level=MODEL_LEVEL,
+        )
+    exchange, replay = message_body(ctx, "STOP-005", "replay")
+    before = text_of(first)[: text_of(first).find(drawn)]
+    text, reason, matched = text_of(replay), replay.get("stop_reason"), replay.get("stop_sequence")
+    actual = f"stop_reason={short(reason)}, stop_sequence={short(matched)}, text {short(text)}"
+    if drawn in text:
+        raise fail("STOP-005", f"the text ends before {drawn!r}", actual, exchange)
+    if reason == "stop_sequence" and matched == drawn:
+        return
+    if text.rstrip() != before.rstrip():
+        raise fail(
+            "STOP-005",
+            f"the replay to agree with the first reply up to {drawn!r}: {short(before)}",
+            f"{REPLAY_DIFFERED}: {actual}",
+            exchange,
+            symptom="a model that does not repeat itself cannot show where a stop sequence cuts",
+            level=MODEL_LEVEL,
+        )
+    if reason == "max_tokens":  # cut by the budget right there: nothing shown either way
+        raise fail(
+            "STOP-005",
+            f"stop_reason stop_sequence at {drawn!r}",
+            f"could not judge: {actual}",
+            exchange,
+            level=MODEL_LEVEL,
+        )
+    raise fail("STOP-005", f"stop_reason=stop_sequence, stop_sequence={drawn!r}", actual, exchange)

@@ -34,9 +34,13 @@ def requests_of(case: Case, profile: Profile) -> int:
         return len(profile.rejected_schemes)
     if case.probe == "auth" and mode in ("endpoints", "conflict"):
         return 3 if mode == "endpoints" else 2
-    return {"stream_and_json": 2, "tool_round_trip": 2, "usage_consistency": 3, "models": 3}.get(
-        case.probe, 1
-    )
+    return {
+        "stream_and_json": 2,
+        "tool_round_trip": 2,
+        "usage_consistency": 3,
+        "models": 3,
+        "stop_sequence_replay": 2,
+    }.get(case.probe, 1)
 
 
 def estimate(profile: Profile, cases: Iterable[Case]) -> Plan:

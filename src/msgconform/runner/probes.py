@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from msgconform.checks import REGISTRY, CaseContext, ConformanceFailure
+from msgconform.checks.common import text_of
+from msgconform.checks.stop import draw_stop_sequence
 from msgconform.core.cases import Case
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES, MODELS
 from msgconform.core.exchange import Exchange
@@ -180,6 +182,22 @@ def tool_result(tool_use_id: str, form: str) -> dict[str, Any]:
     elif form == "error":
         result.update(content="weather service unavailable", is_error=True)
     return result
+
+
+@probe("stop_sequence_replay")
+def stop_sequence_replay(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+    """A first reply, then the same request again with a stop sequence drawn from that reply's
+    own text (temperature 0 where the profile's contract allows it, so the replay can repeat)."""
+    steady = {**body, "temperature": 0}
+    if session.contract(None).request_issues(steady):
+        steady = dict(body)
+    first = session.send("first", MESSAGES, steady)
+    reply = first.json() if first.status == 200 else None
+    drawn = draw_stop_sequence(text_of(reply)) if isinstance(reply, dict) else None
+    if drawn is None:
+        return {"first": first}
+    replay = session.send("replay", MESSAGES, {**steady, "stop_sequences": [drawn]})
+    return {"first": first, "replay": replay}
 
 
 @probe("usage_consistency")

@@ -203,3 +203,19 @@ def test_a_key_echoed_in_an_error_is_scrubbed_before_it_is_cut_short() -> None:
 def test_the_anthropic_profile_passes_its_features_against_its_emulation(tmp_path: Path) -> None:
     argv = ["features", "--provider", "anthropic", "--against-mock", "--out", str(tmp_path), "-q"]
     assert main(argv) == 0
+
+
+def test_a_feature_its_answer_cannot_show_is_not_judged_never_supported(
+    profile: Profile, server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stop_sequence_end_turn: the mock stops at "cherry" but says end_turn (llama.cpp b11434), so
+    # no stop_sequence evidence came back; the map must not call stop sequences supported.
+    monkeypatch.setattr(invariants, "explained", lambda *_: False)
+    (case,) = [c for c in FEATURES if c.id == "stop-sequences"]
+    (result,) = run(profile, server_url, "stop_sequence_end_turn", [case])
+    note = found(result)
+    assert note["class"] == "not judged", note
+    own = [f for f in result.failures if not f.check.startswith("invariant:")]
+    assert own == []  # cannot tell is not a FAIL of the feature map
+    ended = {"stop_reason": "end_turn", "content": [{"type": "text", "text": "apple banana "}]}
+    assert SIGNALS["stop_sequence"](ended, {}, {}, {"sequence": "cherry"})[0] is None

@@ -8,8 +8,10 @@ SUPPORTED = "supported"
 IGNORED = "ignored"
 REJECTED = "rejected"
 BROKEN = "broken"
+# Served, but the answer could not show the feature at work (e.g. no stop sequence matched).
+NOT_JUDGED = "not judged"
 NOT_PROBED = "not probed"
-CLASSES = (SUPPORTED, IGNORED, REJECTED, BROKEN, NOT_PROBED)
+CLASSES = (SUPPORTED, IGNORED, REJECTED, BROKEN, NOT_JUDGED, NOT_PROBED)
 NOT_WORKING = frozenset({IGNORED, REJECTED, BROKEN})
 
 

@@ -15,7 +15,14 @@ from msgconform.checks.streaming import grammar_of
 from msgconform.core import clauses
 from msgconform.core.exchange import SECRET_HEADERS, Exchange
 from msgconform.core.redact import Redactor
-from msgconform.features.classes import BROKEN, IGNORED, REJECTED, SUPPORTED, Verdict
+from msgconform.features.classes import (
+    BROKEN,
+    IGNORED,
+    NOT_JUDGED,
+    REJECTED,
+    SUPPORTED,
+    Verdict,
+)
 from msgconform.features.signals import SIGNALS
 
 HANGS = ("first_byte_timeout", "idle_timeout", "total_timeout", "reset", "size_cap", "connect")
@@ -34,6 +41,9 @@ def classify(ctx: CaseContext, mode: str, endpoint: str, honoured: Mapping[str, 
     seen, why = SIGNALS[str(honoured["signal"])](answer, ctx.request, ctx.exchanges, honoured)
     if seen is False:
         return Verdict(IGNORED, why, exchange.label)
+    if seen is None and honoured["signal"] != "none":
+        # The signal could show the feature at work and this answer did not: not "supported".
+        return Verdict(NOT_JUDGED, why, exchange.label)
     return Verdict(SUPPORTED, why, exchange.label)
 
 

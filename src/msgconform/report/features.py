@@ -1,6 +1,6 @@
 """The feature map as a provider × feature grid: above the case grid in `msgconform compare`,
 and on its own for one run (`msgconform features`). Each cell has a colour AND a letter (S I R B
-N), a mark for declared-but-not-working (!) and for working-but-undeclared (+), and links to the
+? N), a mark for declared-but-not-working (!) and for working-but-undeclared (+), and links to the
 case's evidence in that run's report.html."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ CLASSES: dict[str, tuple[str, str, str]] = {
     "ignored": ("I", "#9a5b00", "#fff0c2"),
     "rejected": ("R", "#57606a", "#eef0f2"),
     "broken": ("B", "#b3261e", "#ffe1de"),
+    "not judged": ("?", "#57606a", "#f6f8fa"),
     NOT_PROBED: ("N", "#57606a", "#ffffff"),
 }
 MARKS = {
@@ -62,7 +63,7 @@ def cell_of(case: dict[str, Any] | None) -> Cell:
         why = f"{case['outcome']}: {case.get('reason') or ''}" if case else "not in this run"
         return Cell(NOT_PROBED, "", case["id"] if case else None, why.strip())
     klass = str(found["class"])
-    mark = "!" if found["declared"] is True and klass != "supported" else ""
+    mark = "!" if found["declared"] is True and klass not in ("supported", "not judged") else ""
     mark = "+" if found["information"] else mark
     declared = {True: "declared", False: "not declared", None: "profile silent"}[found["declared"]]
     title = f"{klass}: {found['why']} · {declared} ({found['declared_why']})"

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROVIDER ?= mock
 ARGS ?=
 
-.PHONY: system-deps install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare clients node-sdk sdk-prev clean
+.PHONY: system-deps install conformance test lint fmt typecheck validate dist check bench bench-peer mock compare interop clients node-sdk sdk-prev clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ mock: $(STAMP)
 RUNS ?= $(wildcard reports/*/latest)
 compare: $(STAMP)
 	$(BIN)/msgconform compare $(RUNS) --out reports/compare.html --markdown reports/compare.md $(ARGS)
+
+## Opt-in, not part of `make test`: build llama.cpp's llama-server (PyPI sdist, outside the repo
+## under INTEROP_DIR, default /work/interop-build), serve a tiny generated model, run the suite on it.
+interop: $(STAMP)
+	PYTHON=$(BIN)/python MSGCONFORM=$(BIN)/msgconform bash interop/llamacpp.sh $(ARGS)
 
 ## The client battery against one client library (README: Gate a client release).
 ADAPTER ?= python-sdk

@@ -138,3 +138,43 @@ def test_the_feature_map_reports_an_undeclared_feature_as_information() -> None:
     assert said is None
     assert "does not declare" in why
     assert by_profile(profiles.load("baseten"), {"feature": "models_endpoint"})[0] is False
+
+
+def test_every_bundled_profile_fact_names_its_source() -> None:
+    from msgconform.commands.validate import profile_source_problems
+
+    assert list(profile_source_problems()) == []
+
+
+def test_validate_refuses_a_fact_without_a_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from msgconform.commands import validate
+
+    data = yaml.safe_load((PROVIDERS / "baseten" / "profile.yaml").read_text())
+    del data["evidence"]["contract.allows_prefill"]
+    home = tmp_path / "baseten"
+    home.mkdir()
+    (home / "profile.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(validate, "PROVIDERS", tmp_path)
+    monkeypatch.setattr(validate.profiles, "available", lambda: ["baseten"])
+    problems = list(validate.profile_source_problems())
+    assert len(problems) == 1
+    assert "profile.yaml" in problems[0]
+    assert "contract.allows_prefill: no source" in problems[0]
+
+
+def test_an_evidence_entry_covers_the_facts_below_it() -> None:
+    from msgconform.commands.validate import unsourced_facts
+
+    source = {"doc": "d", "section": "s", "read": "2026-12-04"}
+    data = {"features": {"tools": True, "images": False}, "auth": {"key_env": "K", "accepted": []}}
+    assert unsourced_facts({**data, "evidence": {"features": source}}) == ["auth.accepted"]
+    assert unsourced_facts({**data, "evidence": {"features": source, "auth": source}}) == []
+
+
+def test_a_source_without_a_read_date_is_refused(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, {"evidence": {"features": {"doc": "d", "section": "s"}}})
+    with pytest.raises(ConfigError) as info:
+        load_validated(path, "profile")
+    assert "evidence" in info.value.line()

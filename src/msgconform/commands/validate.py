@@ -15,7 +15,7 @@ from msgconform.core import clauses, expectations, profiles
 from msgconform.core.cases import Case, load_all
 from msgconform.core.datafiles import display, load_validated, load_yaml
 from msgconform.core.errors import ConfigError
-from msgconform.core.paths import SUITES
+from msgconform.core.paths import PROVIDERS, SUITES
 from msgconform.fuzz import regressions
 from msgconform.runner.engine import CONTRACT_REQUIREMENTS
 from msgconform.runner.probes import PROBES
@@ -50,6 +50,7 @@ def find_problems() -> Iterator[str]:
     yield from check_problems(cases, registry)
     yield from uncovered_clauses(cases, registry)
     yield from profile_problems(cases)
+    yield from profile_source_problems()
     yield from sources_problems()
     yield from regressions.problems()
     yield from client_battery_problems(registry)
@@ -141,6 +142,45 @@ def profile_problems(cases: list[Case]) -> Iterator[str]:
         for key in known:
             if key not in ids | prefixes and not any(ch in key for ch in "*?["):
                 yield f"providers/{name}/expectations.yaml: {key}: no such case, clause or area"
+
+
+# The provider facts a profile states: each needs a source in its `evidence:` mapping. The rest of
+# a profile (target, key_env, models, limits) is how the suite runs, not a claim about the server.
+FACT_SECTIONS = ("auth", "versions", "contract", "features")
+NOT_FACTS = frozenset({"auth.key_env", "auth.extra_secret_headers", "contract.overlay"})
+
+
+def profile_source_problems() -> Iterator[str]:
+    """Every bundled profile fact names its source (document, section, date read)."""
+    for name in profiles.available():
+        path = PROVIDERS / name / "profile.yaml"
+        data = load_yaml(path) or {}
+        for fact in unsourced_facts(data):
+            hint = f"add evidence.{fact}: {{doc, section, read}}"
+            yield f"{display(path)}: {fact}: no source ({hint})"
+
+
+def unsourced_facts(data: Mapping[str, Any]) -> list[str]:
+    """The dotted paths of the facts in a profile that no evidence entry covers."""
+    evidence = data.get("evidence") or {}
+    return [fact for fact in profile_facts(data) if not covered(fact, evidence)]
+
+
+def profile_facts(data: Mapping[str, Any]) -> list[str]:
+    facts: list[str] = []
+    for section in FACT_SECTIONS:
+        value = data.get(section)
+        if isinstance(value, Mapping):
+            facts.extend(f"{section}.{key}" for key in value)
+        elif value is not None:
+            facts.append(section)
+    return [fact for fact in facts if fact not in NOT_FACTS]
+
+
+def covered(fact: str, evidence: Mapping[str, Any]) -> bool:
+    """An evidence entry for a path covers the facts below it (`features` covers them all)."""
+    parts = fact.split(".")
+    return any(".".join(parts[:n]) in evidence for n in range(1, len(parts) + 1))
 
 
 def print_coverage(cases: list[Case]) -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from msgconform.checks.base import REGISTRY, CaseContext, fail
 from msgconform.core.errors import ConfigError
 from msgconform.core.exchange import Exchange
+from msgconform.stream.sse import parse_chunks
 
 JsonObject = dict[str, Any]
 EXCERPT_CHARS = 120
@@ -157,13 +158,9 @@ def names_field(message: str, name: str) -> bool:
 def sse_events(exchange: Exchange) -> list[JsonObject]:
     """The JSON objects of an SSE body's data lines (unparseable frames are left out)."""
     events: list[JsonObject] = []
-    text = exchange.body.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    for frame in re.split(r"\n\n+", text):
-        data = "\n".join(
-            line[5:].removeprefix(" ") for line in frame.split("\n") if line.startswith("data:")
-        )
+    for frame in parse_chunks(exchange.chunks):
         try:
-            parsed = json.loads(data) if data else None
+            parsed = json.loads(frame.data) if frame.data else None
         except json.JSONDecodeError:
             continue
         if isinstance(parsed, dict):

@@ -12,9 +12,9 @@ from typing import Any
 
 from msgconform.clients import adapter as adapter_mod
 from msgconform.clients.adapter import Adapter, AdapterRun, Worker
-from msgconform.clients.expect import expected
 from msgconform.clients.judge import Seen, judge
 from msgconform.clients.policy import Policy
+from msgconform.clients.policy_outcome import expected
 from msgconform.clients.scenarios import ClientScenario
 from msgconform.core.expectations import Expectation, apply, lookup
 from msgconform.core.grading import Failure, raw_outcome

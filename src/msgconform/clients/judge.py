@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from msgconform.clients.adapter import AdapterRun
-from msgconform.clients.expect import Expected
 from msgconform.clients.policy import Policy
+from msgconform.clients.policy_outcome import Expected
 from msgconform.clients.scenarios import ClientScenario
 from msgconform.core import clauses
 from msgconform.core.grading import Failure

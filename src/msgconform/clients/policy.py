@@ -12,7 +12,6 @@ from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SUITES
 
 POLICY_DIR = SUITES / "clients" / "policies"
-DEFAULT_POLICY = "httpx-example"
 
 
 @dataclass(frozen=True)

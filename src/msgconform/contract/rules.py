@@ -210,10 +210,3 @@ def request_breaks(contract: Contract, body: Any, endpoint: str = "messages") ->
     return [
         Break(f"rule:{i.rule}", i.clause, str(i)) for i in rule_issues(contract, body, endpoint)
     ]
-
-
-def by_id(contract: Contract, rule_id: str, endpoint: str = "messages") -> Rule:
-    for rule in rules(contract, endpoint):
-        if rule.id == rule_id:
-            return rule
-    raise ConfigError("rule", f"unknown rule {rule_id!r}")

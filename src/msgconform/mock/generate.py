@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_REPLY = (
@@ -31,7 +31,6 @@ class Reply:
     stop_sequence: str | None
     input_tokens: int
     output_tokens: int
-    tool_schemas: dict[str, Any] = field(default_factory=dict)
 
 
 def words(text: str) -> list[str]:
@@ -207,14 +206,12 @@ def build_reply(
         if said:
             blocks.append({"type": "text", "text": said})
     stop = "stop_sequence" if stop_seq else "max_tokens" if budget.exhausted else "end_turn"
-    schemas: dict[str, Any] = {}
     if tool is not None and stop == "end_turn" and budget.take_one():
-        schemas[str(tool["name"])] = tool["input_schema"]
         blocks.append(tool_use_block(tool, seed))
         stop = "tool_use"
     elif tool is not None and stop == "end_turn":
         stop = "max_tokens"
-    return Reply(blocks, stop, stop_seq, count_input_tokens(body), output_tokens(blocks), schemas)
+    return Reply(blocks, stop, stop_seq, count_input_tokens(body), output_tokens(blocks))
 
 
 def output_tokens(blocks: list[dict[str, Any]]) -> int:

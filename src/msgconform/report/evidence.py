@@ -46,12 +46,6 @@ class ResultLike(Protocol):
     def retries(self) -> int: ...
 
 
-def truncate(text: str | None, limit: int = BODY_LIMIT) -> str | None:
-    if text is None or len(text) <= limit:
-        return text
-    return text[:limit] + f"\n… [truncated: {len(text)} characters in all]"
-
-
 def output_tokens(exchange: Exchange) -> int:
     """The last usage.output_tokens the response carried (a stream repeats it, growing)."""
     found = _OUTPUT_TOKENS.findall(exchange.body)

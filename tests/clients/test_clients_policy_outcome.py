@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from msgconform.clients.expect import expected
 from msgconform.clients.policy import load as load_policy
+from msgconform.clients.policy_outcome import expected
 from msgconform.clients.scenarios import ClientScenario, load_all
 
 

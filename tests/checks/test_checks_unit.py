@@ -147,6 +147,12 @@ def sse(raw: bytes, label: str = "stream") -> Exchange:
 
 Ctx = Callable[[], CaseContext]
 STOPPED = msg(stop_reason="stop_sequence", stop_sequence="END")
+SEA = "The sea is calm today. Waves roll in slowly and the gulls circle above the harbour."
+FIRST = msg(content=[{"type": "text", "text": SEA}])
+CUT = SEA[: SEA.find("slowly")]
+REPLAYED = msg(content=[{"type": "text", "text": CUT}], stop_reason="stop_sequence",
+               stop_sequence="slowly")  # fmt: skip
+END_TURN = msg(content=[{"type": "text", "text": CUT}], stop_reason="end_turn", stop_sequence=None)
 MODEL = {"type": "model", "id": "m-1", "display_name": "M", "created_at": "2026-01-01T00:00:00Z"}
 PAGE = {"data": [MODEL], "has_more": False, "first_id": "m-1", "last_id": "m-1"}
 MODELS_URL = "http://t/v1/models/m-1"
@@ -238,6 +244,9 @@ TABLE: list[tuple[str, dict[str, Any], Ctx, Ctx, str]] = [
      lambda: ctx_of(ex({"input_tokens": "5"})), "ENDP-001"),
     ("models_page_shape", {}, lambda: ctx_of(ex(PAGE, label="list")),
      lambda: ctx_of(ex({**PAGE, "last_id": "other"}, label="list")), "ENDP-003"),
+    ("stop_sequence_replayed", {},
+     lambda: ctx_of(ex(FIRST, label="first"), ex(REPLAYED, label="replay")),
+     lambda: ctx_of(ex(FIRST, label="first"), ex(END_TURN, label="replay")), "STOP-005"),
     ("model_info_shape", {}, lambda: ctx_of(ex(MODEL, label="one", url=MODELS_URL)),
      lambda: ctx_of(ex({**MODEL, "id": "m-2"}, label="one", url=MODELS_URL)), "ENDP-004"),
 ]

@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from msgconform import __version__
 from msgconform.core.datafiles import display
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import REDACTED, SECRET_HEADERS, Chunk, Exchange
 from msgconform.core.redact import Redactor
-from msgconform.transport.client import Budget, Deadlines, StreamWatch, encode_body
+from msgconform.transport.client import Budget, Deadlines, SendOptions, StreamWatch, encode_body
 
 FORMAT = 1
 RAW_KEPT_BYTES = 64 * 1024
@@ -135,23 +135,10 @@ class RecordingClient:
         self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
         self._file.flush()
 
-    def send(
-        self,
-        label: str,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        json_body: Any = None,
-        raw_body: bytes | None = None,
-        watch: Callable[[], StreamWatch] | None = None,
-        retry: bool = True,
-        deadlines: Deadlines | None = None,
-    ) -> Exchange:
-        exchange: Exchange = self.inner.send(
-            label, method, path, headers=headers, json_body=json_body, raw_body=raw_body,
-            watch=watch, retry=retry, deadlines=deadlines,
-        )  # fmt: skip
+    def send(self, label: str, method: str, path: str, **options: Unpack[SendOptions]) -> Exchange:
+        exchange: Exchange = self.inner.send(label, method, path, **options)
+        headers, json_body = options["headers"], options.get("json_body")
+        raw_body = options.get("raw_body")
         request = self._request(exchange, path, json_body, raw_body)
         request["match_headers"] = self._match_headers(headers)
         response = self._response(exchange)
@@ -348,19 +335,10 @@ class ReplayClient:
             self._queues[entry.key].append(entry)
         self._served: dict[MatchKey, int] = defaultdict(int)
 
-    def send(
-        self,
-        label: str,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        json_body: Any = None,
-        raw_body: bytes | None = None,
-        watch: Callable[[], StreamWatch] | None = None,
-        retry: bool = True,
-        deadlines: Deadlines | None = None,  # a recorded answer has no deadline to shorten
-    ) -> Exchange:
+    def send(self, label: str, method: str, path: str, **options: Unpack[SendOptions]) -> Exchange:
+        # A recorded answer has no deadline to shorten and no retry to make: both are ignored.
+        headers, json_body = options["headers"], options.get("json_body")
+        raw_body, watch = options.get("raw_body"), options.get("watch")
         if self.budget is not None:
             self.budget.take_request()  # the same budget stops a replayed run at the same place
         if raw_body is None and json_body is not None:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Required, TypedDict, TypeVar
 
 import httpx
 
@@ -31,6 +31,18 @@ class StreamWatch(Protocol):
     terminal_seen: bool
 
     def feed(self, data: bytes) -> None: ...
+
+
+class SendOptions(TypedDict, total=False):
+    """The keyword arguments of `HttpClient.send`, so the cassette's wrappers pass them through
+    without repeating the list (they must stay in step with `send`'s signature)."""
+
+    headers: Required[Mapping[str, str]]
+    json_body: Any
+    raw_body: bytes | None
+    watch: Callable[[], StreamWatch] | None
+    retry: bool
+    deadlines: Deadlines | None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from tests.conftest import FAST, MOCK_KEY
 
 from msgconform.core.profiles import Profile
 from msgconform.mock.server import MockServer
-from msgconform.proxy.judge import CLIENT_CHECK
+from msgconform.proxy.judge import CLIENT_CHECK, ExchangeJudge, Verdict
 from msgconform.proxy.session import ProxyRun, ProxyServer
-from msgconform.proxy.wire import HOP_BY_HOP
+from msgconform.proxy.wire import HOP_BY_HOP, Seen
 from msgconform.report.record import Run, load_run
 from msgconform.transport.cassette import ReplayClient
 
@@ -96,10 +96,10 @@ def test_python_sdk_gets_the_same_answers_as_direct(
     run, proxy = proxy_for(mock_profile, mock.url, tmp_path)
     results = []
     for url in (mock.url, proxy.url):
-        sdk = anthropic.Anthropic(base_url=url, api_key=MOCK_KEY, max_retries=0)
-        made = sdk.messages.with_raw_response.create(**HELLO)  # type: ignore[call-overload]
-        with sdk.messages.stream(**HELLO) as stream:  # type: ignore[call-overload]
-            final = stream.get_final_message()
+        with anthropic.Anthropic(base_url=url, api_key=MOCK_KEY, max_retries=0) as sdk:
+            made = sdk.messages.with_raw_response.create(**HELLO)  # type: ignore[call-overload]
+            with sdk.messages.stream(**HELLO) as stream:  # type: ignore[call-overload]
+                final = stream.get_final_message()
         results.append((made.http_response.content, made.parse(), final))
     (_, direct, direct_final), (raw, proxied, proxied_final) = results
     assert raw == bytes(tap.sent[2])  # the SDK's own bytes via the proxy are the mock's
@@ -139,8 +139,10 @@ def test_an_invalid_request_is_the_clients_mistake(
     mock_server: MockServer, mock_profile: Profile, tmp_path: Path
 ) -> None:
     run, proxy = proxy_for(mock_profile, mock_server.url, tmp_path)
-    sdk = anthropic.Anthropic(base_url=proxy.url, api_key=MOCK_KEY, max_retries=0)
-    with pytest.raises(anthropic.BadRequestError):
+    with (
+        anthropic.Anthropic(base_url=proxy.url, api_key=MOCK_KEY, max_retries=0) as sdk,
+        pytest.raises(anthropic.BadRequestError),
+    ):
         sdk.messages.create(model="mock-sonnet", max_tokens=16, messages=[])
     record = finish(run, proxy)
     (case,) = record.cases
@@ -171,8 +173,10 @@ def test_an_upstream_that_hangs_gets_504_and_a_finding(
     try:
         upstream = f"http://127.0.0.1:{listener.getsockname()[1]}"
         run, proxy = proxy_for(mock_profile, upstream, tmp_path)
-        sdk = anthropic.Anthropic(base_url=proxy.url, api_key=MOCK_KEY, max_retries=0)
-        with pytest.raises(anthropic.APIStatusError) as raised:
+        with (
+            anthropic.Anthropic(base_url=proxy.url, api_key=MOCK_KEY, max_retries=0) as sdk,
+            pytest.raises(anthropic.APIStatusError) as raised,
+        ):
             sdk.messages.create(**HELLO)  # type: ignore[call-overload]
         assert raised.value.status_code == 504
         record = finish(run, proxy)
@@ -181,16 +185,17 @@ def test_an_upstream_that_hangs_gets_504_and_a_finding(
     assert record.cases[0]["failures"][0]["clause"] == "STREAM-017"
 
 
-def test_a_judging_error_never_breaks_the_exchange(
-    mock_server: MockServer, mock_profile: Profile, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    run, proxy = proxy_for(mock_profile, mock_server.url, tmp_path)
+class BrokenJudge(ExchangeJudge):
+    """A judge with a bug (a class at module level: the judging process is started with it)."""
 
-    def broken(seen: Any) -> Any:
+    def verdict(self, seen: Seen) -> Verdict:
         raise RuntimeError("judge bug")
 
-    monkeypatch.setattr(run.judge, "verdict", broken)
+
+def test_a_judging_error_never_breaks_the_exchange(
+    mock_server: MockServer, mock_profile: Profile, tmp_path: Path
+) -> None:
+    run, proxy = proxy_for(mock_profile, mock_server.url, tmp_path, make_judge=BrokenJudge)
     answer = httpx.post(f"{proxy.url}/v1/messages", json=HELLO, headers=HEADERS, timeout=10)
     assert answer.status_code == 200
     assert answer.json()["type"] == "message"
@@ -207,9 +212,9 @@ def test_record_writes_a_cassette_that_replays(
     headers = {**HEADERS, "content-type": "application/json"}
     sent = httpx.post(f"{proxy.url}/v1/messages", content=content, headers=headers, timeout=10)
     finish(run, proxy)
-    assert run.cassette is not None
-    assert MOCK_KEY not in run.cassette.path.read_text()
-    replay = ReplayClient(run.cassette.path)
+    assert run.cassette_path is not None
+    assert MOCK_KEY not in run.cassette_path.read_text()
+    replay = ReplayClient(run.cassette_path)
     replayed = replay.send("exchange 1", "POST", "/v1/messages", headers=replay_headers(sent),
                            raw_body=content)  # fmt: skip
     assert replayed.body == sent.content

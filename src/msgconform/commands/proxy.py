@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     proxy_run = ProxyRun(
         profile, upstream, out=Path(args.out) if args.out else None,
-        record=Path(args.record) if args.record else None, status=sys.stderr,
+        record=Path(args.record) if args.record else None, live=True,
         argv=sys.argv[1:],
     )  # fmt: skip
     server = ProxyServer(proxy_run, Deadlines.from_limits(profile.timeouts), port=args.port)

@@ -1,6 +1,11 @@
 """The forwarding path: an ASGI app that sends each request upstream as it came and passes the
 answer back chunk by chunk as it arrives. It never judges and never waits on judging: what it saw
-goes to `sink` (a queue's put) once the client has its answer."""
+goes to `sink` (a queue's put) once the client has its answer.
+
+Each client connection gets its own upstream connection (httpcore's, kept alive), as a proxy
+pairs them: an HTTP/1.1 connection carries one exchange at a time, so no pool is needed, and a
+pool's bookkeeping (every idle connection polled on every request) was most of the proxy's own
+cost under load (see bench/proxybench.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from msgconform.core.exchange import Chunk, Exchange
 from msgconform.proxy.wire import (
+    RawHeaders,
     Seen,
     error_answer,
     forwarded_request_headers,
@@ -29,7 +36,17 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Sink = Callable[[Seen], None]
 # What judging keeps of one answer; the client gets every byte whatever the size.
 KEEP_BYTES = 16 * 1024 * 1024
-UPSTREAM_ERRORS = (httpx.TransportError, OSError)
+UPSTREAM_ERRORS = (
+    httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException,
+    httpcore.UnsupportedProtocol, OSError,
+)  # fmt: skip
+NOT_HTTP = (httpcore.ProtocolError,)
+# What a kept connection the upstream has just closed raises on the next request.
+STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+# Client connections whose upstream connection is kept; past it, the idle ones are let go.
+KEEP_CONNECTIONS = 256
+KEEPALIVE_S = 30.0  # an idle upstream connection closes after this
+ClientAddress = tuple[str, int]
 
 
 class UpstreamLost(Exception):
@@ -47,7 +64,14 @@ class Forwarder:
         self.sink = sink
         self.keep_bytes = keep_bytes
         self.seq = itertools.count(1)
-        self.client: httpx.AsyncClient | None = None
+        split = urlsplit(self.upstream)
+        port = split.port or (443 if split.scheme == "https" else 80)
+        self.origin = httpcore.Origin(split.scheme.encode(), (split.hostname or "").encode(), port)
+        default = port == (443 if split.scheme == "https" else 80)
+        self.host_header = (split.hostname or "") + ("" if default else f":{port}")
+        self.ssl_context = httpx.create_ssl_context() if split.scheme == "https" else None
+        self.connections: dict[ClientAddress, httpcore.AsyncHTTPConnection] = {}
+        self.closing: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -82,45 +106,109 @@ class Forwarder:
 
     async def forward(self, scope: Scope, body: bytes, send: Send, seen: Seen) -> None:
         exchange = seen.exchange
-        request = httpx.Request(
+        request = httpcore.Request(
             scope["method"],
             exchange.url,
-            headers=forwarded_request_headers(scope["headers"]),
+            headers=self.upstream_headers(scope["headers"], body),
             content=body,
             extensions={"timeout": self.timeouts()},
         )
-        client = self.client or self.open_client()
         try:
             async with asyncio.timeout(self.deadlines.connect + self.deadlines.first_byte):
-                response = await client.send(request, stream=True)
+                response = await self.answer_of(scope.get("client"), request)
         except TimeoutError:
             await self.refuse(send, seen, 504, "first_byte_timeout", "timeout_error",
                               f"no answer within {self.deadlines.first_byte:g}s")  # fmt: skip
             return
+        except NOT_HTTP as exc:
+            await self.refuse(send, seen, 502, "not_http", "api_error",
+                              f"answered with something that is not HTTP/1.1: {exc}")  # fmt: skip
+            return
         except UPSTREAM_ERRORS as exc:
-            await self.refuse(send, seen, 502, "connect", "api_error", f"unreachable: {exc}")
+            await self.refuse(send, seen, 502, "connect", "api_error",
+                              f"unreachable: {describe(exc)}")  # fmt: skip
             return
         try:
             await self.relay(response, send, seen)
         finally:
             await response.aclose()
 
-    async def relay(self, response: httpx.Response, send: Send, seen: Seen) -> None:
+    def upstream_headers(self, raw: RawHeaders, body: bytes) -> list[tuple[bytes, bytes]]:
+        """The client's headers less the hop's own, with this hop's Host and Content-Length."""
+        headers = [(b"host", self.host_header.encode()), *forwarded_request_headers(raw)]
+        framed = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in raw)
+        if body or framed:
+            headers.append((b"content-length", str(len(body)).encode()))
+        return headers
+
+    def connection_for(
+        self, client: ClientAddress | None
+    ) -> tuple[httpcore.AsyncHTTPConnection, bool]:
+        """The upstream connection paired with this client connection (kept alive, idle and not
+        closed by the upstream meanwhile), or a new one; and whether it is a kept one."""
+        kept = self.connections.get(client) if client is not None else None
+        if kept is not None:
+            if kept.is_idle() and not kept.has_expired():
+                return kept, True
+            self.let_go(kept)
+        connection = httpcore.AsyncHTTPConnection(
+            self.origin, ssl_context=self.ssl_context, keepalive_expiry=KEEPALIVE_S
+        )
+        if client is not None:
+            if len(self.connections) >= KEEP_CONNECTIONS:
+                self.let_go_of_idle()
+            self.connections[client] = connection
+        return connection, False
+
+    async def answer_of(
+        self, client: ClientAddress | None, request: httpcore.Request
+    ) -> httpcore.Response:
+        connection, kept = self.connection_for(client)
+        try:
+            return await connection.handle_async_request(request)
+        except STALE:
+            if not kept:
+                await connection.aclose()
+                raise
+            # A kept connection the upstream closed as the request went out (a keep-alive race):
+            # nothing was answered, so the request is sent once more, on a new connection.
+            await connection.aclose()
+            if client is not None:
+                self.connections.pop(client, None)
+            connection, _ = self.connection_for(client)
+            return await connection.handle_async_request(request)
+        except BaseException:
+            await connection.aclose()  # mid-request: it cannot carry another exchange
+            raise
+
+    def let_go_of_idle(self) -> None:
+        for client, connection in list(self.connections.items()):
+            if connection.is_closed() or connection.is_idle():
+                del self.connections[client]
+                self.let_go(connection)
+
+    def let_go(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        # Closing an idle connection only sends a FIN: done on the loop, not awaited here.
+        task = asyncio.get_running_loop().create_task(connection.aclose())
+        self.closing.add(task)
+        task.add_done_callback(self.closing.discard)
+
+    async def relay(self, response: httpcore.Response, send: Send, seen: Seen) -> None:
         exchange, started = seen.exchange, seen.started
-        exchange.status = response.status_code
-        exchange.response_headers = header_dict(response.headers.raw)
+        exchange.status = response.status
+        exchange.response_headers = header_dict(response.headers)
         await send(
             {
                 "type": "http.response.start",
-                "status": response.status_code,
-                "headers": forwarded_response_headers(response.headers.raw),
+                "status": response.status,
+                "headers": forwarded_response_headers(response.headers),
             }
         )
         chunks, idle = exchange.chunks, self.deadlines.idle
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout_at(loop.time() + idle) as deadline:
-                async for data in response.aiter_raw():
+                async for data in response.aiter_stream():
                     if seen.kept_bytes < self.keep_bytes:
                         chunks.append(Chunk(time.perf_counter() - started, data))
                         seen.kept_bytes += len(data)
@@ -152,13 +240,7 @@ class Forwarder:
         # Reads are timed by asyncio above (first byte, then idle between chunks), so httpx's own
         # read deadline stays off; connecting and writing the request keep theirs.
         d = self.deadlines
-        return httpx.Timeout(connect=d.connect, read=None, write=d.total, pool=None).as_dict()
-
-    def open_client(self) -> httpx.AsyncClient:
-        # Created inside the server's event loop (the first request), closed by lifespan shutdown.
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
-        self.client = httpx.AsyncClient(limits=limits, trust_env=False, follow_redirects=False)
-        return self.client
+        return {"connect": d.connect, "read": None, "write": d.total, "pool": None}
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -166,10 +248,16 @@ class Forwarder:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.client is not None:
-                    await self.client.aclose()
+                for connection in self.connections.values():
+                    await connection.aclose()
+                self.connections.clear()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def describe(exc: BaseException) -> str:
+    """An upstream error in words: its text, or its kind when it has none."""
+    return str(exc) or type(exc).__name__
 
 
 async def read_body(receive: Receive) -> bytes:

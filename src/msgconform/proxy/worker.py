@@ -150,9 +150,12 @@ class JudgingJob:
 
 
 def lower_priority() -> None:
-    # No setpriority (Windows) or not allowed: judge at the usual priority.
+    """Run only on CPU time nothing else wants: SCHED_IDLE (Linux), else the lowest nice value.
+    Where neither exists or is allowed, judge at the usual priority."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, 0, LOWEST_PRIORITY)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 @dataclass

@@ -114,11 +114,13 @@ class Forwarder:
             extensions={"timeout": self.timeouts()},
         )
         try:
-            async with asyncio.timeout(self.deadlines.connect + self.deadlines.first_byte):
+            async with asyncio.timeout(self.waits_for_first_byte()):
                 response = await self.answer_of(scope.get("client"), request)
         except TimeoutError:
             await self.refuse(send, seen, 504, "first_byte_timeout", "timeout_error",
-                              f"no answer within {self.deadlines.first_byte:g}s")  # fmt: skip
+                              f"no answer within {self.waits_for_first_byte():g}s (connect "
+                              f"{self.deadlines.connect:g}s + first byte "
+                              f"{self.deadlines.first_byte:g}s)")  # fmt: skip
             return
         except NOT_HTTP as exc:
             await self.refuse(send, seen, 502, "not_http", "api_error",
@@ -235,6 +237,9 @@ class Forwarder:
         headers, body = error_answer(status, kind, f"msgconform proxy: {exchange.error}")
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    def waits_for_first_byte(self) -> float:
+        return self.deadlines.connect + self.deadlines.first_byte
 
     def timeouts(self) -> dict[str, float | None]:
         # Reads are timed by asyncio above (first byte, then idle between chunks), so httpx's own

@@ -100,6 +100,8 @@ class ExchangeJudge:
         except an upstream that accepted the connection and then said nothing (STREAM-017)."""
         if seen.upstream_failure == "connect":
             return f"upstream unreachable: {exchange.error}", []
+        if seen.upstream_failure == "not_http":
+            return f"upstream answered, not in HTTP: {exchange.error}", []
         if seen.upstream_failure == "first_byte_timeout":
             failure = ConformanceFailure(
                 "STREAM-017", "a first byte within the first-byte deadline",

@@ -30,7 +30,8 @@ class Seen:
     seq: int
     exchange: Exchange
     started: float = 0.0  # perf_counter when the request arrived
-    # Why the proxy answered itself: "connect" (502), "first_byte_timeout" (504), or None.
+    # Why the proxy answered itself: "connect" or "not_http" (502), "first_byte_timeout" (504),
+    # or None.
     upstream_failure: str | None = None
     kept_bytes: int = 0
     notes: dict[str, str] = field(default_factory=dict)

@@ -325,3 +325,29 @@ def test_rejected_with_reads_bracketed_field_paths() -> None:
 def test_client_error_means_the_profile_statuses() -> None:
     assert run("rejected_with", ctx_of(err(422, "invalid_request_error"))) is not None
     assert run("rejected_with", ctx_of(err(400, "invalid_request_error"))) is None
+
+
+CUT = msg(stop_reason="max_tokens", usage={"input_tokens": 1, "output_tokens": 8})
+
+
+@pytest.mark.parametrize("expected", ["end_turn", "tool_use", "stop_sequence"])
+def test_a_reply_cut_at_the_cap_judges_the_model_not_the_server(expected: str) -> None:
+    # REQUEST sends max_tokens 8: all 8 used is the server honouring the cap (STOP-004).
+    failure = run("stop_reason_is", ctx_of(ex(CUT)), expected=expected)
+    assert failure is not None
+    assert failure.level == "MODEL"
+    assert "not judged" in failure.actual
+
+
+def test_max_tokens_before_the_cap_is_still_a_wrong_stop() -> None:
+    early = msg(stop_reason="max_tokens", usage={"input_tokens": 1, "output_tokens": 3})
+    failure = run("stop_reason_is", ctx_of(ex(early)), expected="end_turn")
+    assert failure is not None
+    assert failure.level != "MODEL"
+    assert failure.clause == "STOP-007"
+
+
+def test_no_stop_sequence_on_a_reply_cut_at_the_cap_is_not_judged() -> None:
+    failure = run("stop_sequence_matched", ctx_of(ex(CUT)))
+    assert failure is not None
+    assert failure.level == "MODEL"

@@ -186,3 +186,20 @@ def test_parity_between_stream_and_json(changes: dict[str, Any], passes: bool) -
     plain = exchange("json", message_json(**changes), {"content-type": "application/json"})
     ctx = context(exchange("stream", fixture("text.sse")), plain)
     assert verdict("stream_parity", ctx) == (None if passes else ("STREAM-016", None))
+
+
+@pytest.mark.parametrize(("used", "graded_model"), [(16, True), (2, False)])
+def test_a_stream_cut_at_the_cap_judges_the_model_not_the_server(
+    used: int, graded_model: bool
+) -> None:
+    # text.sse ends with end_turn; as max_tokens with every one of the 16 used, the server honoured
+    # the cap and an end_turn probe cannot be judged (MODEL); with 2 of 16 it is a wrong stop.
+    cut = fixture("text.sse").replace(
+        b'{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}',
+        b'{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":%d}' % used,
+    )
+    ctx = context(exchange("main", cut))
+    with pytest.raises(ConformanceFailure) as caught:
+        REGISTRY["stream_stop_reason_is"].func(ctx, expected="end_turn")
+    assert caught.value.clause == "STOP-007"
+    assert (caught.value.level == "MODEL") is graded_model

@@ -174,6 +174,32 @@ MODEL_LEVEL = "MODEL"
 NO_TOOL_CALL = "no tool call to judge"
 
 
+def ran_to_the_cap(request: Mapping[str, Any], message: Mapping[str, Any]) -> bool:
+    """The reply stopped for max_tokens after using all of them: the server honoured the cap."""
+    usage, cap = message.get("usage"), request.get("max_tokens")
+    used = usage.get("output_tokens") if isinstance(usage, Mapping) else None
+    return (
+        message.get("stop_reason") == "max_tokens"
+        and isinstance(used, int)
+        and isinstance(cap, int)
+        and used >= cap
+    )
+
+
+def cut_at_the_cap(clause: str, expected: str, exchange: Exchange | None) -> Exception:
+    """A probe for another stop that ran out of max_tokens first judges the model, not the wire:
+    a small or slow model on a small cap cannot reach end_turn, a tool call or a stop sequence,
+    and the server did what the contract says (STOP-004). Graded MODEL, never a FAIL."""
+    return fail(
+        clause,
+        f"stop_reason {expected}",
+        "stop_reason max_tokens with every max_tokens used: not judged",
+        exchange,
+        symptom="the reply reached max_tokens before it could stop otherwise",
+        level=MODEL_LEVEL,
+    )
+
+
 def forces_tool_call(request: Mapping[str, Any]) -> bool:
     """The request declares tools and tool_choice any or tool: its answer should hold a call."""
     choice = request.get("tool_choice")

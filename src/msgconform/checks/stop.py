@@ -7,8 +7,10 @@ from msgconform.checks.common import (
     MODEL_LEVEL,
     blocks,
     cited,
+    cut_at_the_cap,
     is_int,
     message_body,
+    ran_to_the_cap,
     request_of,
     short,
     text_of,
@@ -76,6 +78,8 @@ def stop_reason_is(
     clause = cited("stop_reason_is", clause or CLAUSE_OF_REASON.get(expected))
     exchange, body = message_body(ctx, clause, label)
     if body.get("stop_reason") != expected:
+        if expected != "max_tokens" and ran_to_the_cap(request_of(ctx, exchange), body):
+            raise cut_at_the_cap(clause, expected, exchange)
         actual = f"stop_reason={short(body.get('stop_reason'))}"
         raise fail(clause, f"stop_reason={expected}", actual, exchange)
 
@@ -102,6 +106,8 @@ def stop_sequence_matched(ctx: CaseContext, label: str | None = None) -> None:
     asked = request_of(ctx, exchange).get("stop_sequences")
     asked = asked if isinstance(asked, list) else []
     matched = body.get("stop_sequence")
+    if matched is None and ran_to_the_cap(request_of(ctx, exchange), body):
+        raise cut_at_the_cap("STOP-005", "stop_sequence", exchange)
     if matched not in asked:
         actual = f"stop_sequence={short(matched)}"
         raise fail("STOP-005", f"one of {short(asked)}", actual, exchange)

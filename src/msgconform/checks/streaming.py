@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
-from msgconform.checks.common import forces_tool_call, no_tool_call
+from msgconform.checks.common import cut_at_the_cap, forces_tool_call, no_tool_call, ran_to_the_cap
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
@@ -251,6 +251,8 @@ def stream_stop_reason_is(ctx: CaseContext, expected: str = "end_turn") -> None:
     clause = STOP_CLAUSES.get(expected, "STOP-001")
     reason, sequence = message.get("stop_reason"), message.get("stop_sequence")
     if reason != expected:
+        if expected != "max_tokens" and ran_to_the_cap(ctx.request, message):
+            raise cut_at_the_cap(clause, expected, exchange)
         raise fail(clause, f"stop_reason {expected}", f"stop_reason {reason!r}", exchange)
     if (sequence is not None) != (reason == "stop_sequence"):
         raise fail(

@@ -351,3 +351,19 @@ def test_no_stop_sequence_on_a_reply_cut_at_the_cap_is_not_judged() -> None:
     failure = run("stop_sequence_matched", ctx_of(ex(CUT)))
     assert failure is not None
     assert failure.level == "MODEL"
+
+
+def test_a_round_trip_without_a_tool_call_has_no_result_to_judge() -> None:
+    # REQUEST declares a tool; the first reply answered in text, so the probe sent no result.
+    failure = run("request_accepted", ctx_of(ex(label="call")), label="result")
+    assert failure is not None
+    assert failure.level == "MODEL"
+    assert "no tool call to judge" in failure.actual
+
+
+def test_a_missing_exchange_without_tools_still_fails() -> None:
+    ctx = ctx_of(ex(label="call"))
+    ctx.request = {k: v for k, v in REQUEST.items() if k != "tools"}
+    failure = run("request_accepted", ctx, label="result")
+    assert failure is not None
+    assert failure.level is None

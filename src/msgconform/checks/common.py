@@ -73,9 +73,25 @@ def pick(ctx: CaseContext, label: str | None, clause: str) -> Exchange:
     if label is None:
         return ctx.main
     if label not in ctx.exchanges:
+        if ctx.request.get("tools") and (kinds := tool_less_reply(ctx.main)) is not None:
+            # A round trip stops when the first reply holds no tool call: there is no result to
+            # judge, and whether a call had to come is STOP-006's verdict, not this clause's.
+            raise no_tool_call(clause, kinds, ctx.main)
         made = ", ".join(ctx.exchanges) or "none"
         raise fail(clause, f"an exchange labelled {label!r}", f"only {made}")
     return ctx.exchanges[label]
+
+
+def tool_less_reply(exchange: Exchange) -> list[Any] | None:
+    """The content types of a 200 Message that holds no tool_use block, else None."""
+    if exchange.status != 200:
+        return None
+    body = exchange.json()
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, list):
+        return None
+    kinds = [b.get("type") if isinstance(b, dict) else b for b in content]
+    return None if "tool_use" in kinds else kinds
 
 
 def selected(ctx: CaseContext, label: str | None, clause: str) -> list[Exchange]:

@@ -13,7 +13,12 @@ import jsonschema
 import pytest
 
 from msgconform.cli import main
+from msgconform.clients.adapter import Adapter
+from msgconform.clients.battery import Battery
+from msgconform.clients.policy import load as load_policy
+from msgconform.clients.scenarios import load_all
 from msgconform.core.datafiles import meta_schema
+from msgconform.core.profiles import Profile
 from msgconform.report.record import load_run
 
 BROKEN = Path(__file__).parent / "broken_adapter.py"
@@ -57,3 +62,15 @@ def test_a_new_client_record_has_the_old_shape_and_names_each_failures_exchange(
     validator = jsonschema.Draft202012Validator(meta_schema("run-record"))
     for line in (tmp_path / "new" / "latest" / "results.jsonl").read_text().splitlines():
         validator.validate(json.loads(line))
+
+
+def test_a_retry_too_soon_names_the_early_attempt(mock_profile: Profile) -> None:
+    adapter = Adapter("no_backoff", (sys.executable, str(BROKEN), "no_backoff"), "httpx-example")
+    battery = Battery(adapter, load_policy(adapter.policy), mock_profile, jobs=1)
+    (result,) = battery.run([s for s in load_all() if s.id == "overloaded-backoff"])
+    waits = [f for f in result.failures if f.check == "client_retry_wait"]
+    assert result.outcome == "FAIL"
+    assert waits
+    assert {f.exchange for f in waits} <= set(result.exchanges)
+    assert waits[0].exchange is not None
+    assert waits[0].exchange.startswith("attempt 2 at +")

@@ -216,10 +216,11 @@ def attempt_failures(seen: Seen) -> Iterator[ConformanceFailure]:
             break
         wait, gap = want.waits[number - 1], after.arrived - before.finished
         if not wait.low_s <= gap <= wait.high_s:
+            retry = seen.sent[number] if number < len(seen.sent) else None  # the early attempt
             yield verdict(
                 "client_retry_wait", clause,
                 f"retry {number} after {wait.low_s:.2f}-{wait.high_s:.2f}s ({wait.why})",
-                f"after {gap:.2f}s",
+                f"after {gap:.2f}s", exchange=retry,
             )  # fmt: skip
 
 

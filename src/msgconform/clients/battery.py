@@ -108,17 +108,47 @@ class Battery:
     def run_one(
         self, server: MockServer, key: str, scenario: ClientScenario, worker: Worker | None = None
     ) -> ScenarioResult:
-        token = secrets.token_hex(6)
+        """Skip, or probe, judge and grade, as the engine runs a provider case."""
         auth = scenario.auth or self.auth or self.profile.preferred_scheme
         request = scenario.body(self.profile.model())
+        if (why := not_applicable(scenario, self.profile, request, auth)) is not None:
+            return ScenarioResult(scenario, "SKIP", 0.0, why, request=request, auth=auth)
+        result = self.probe(server, key, scenario, worker, auth, request)
+        assert result.run is not None, "probe() keeps the adapter's run"
+        if (why := no_verdict(result.run, result.log)) is not None:
+            result.outcome, result.reason = self.grade(scenario, [], why)
+            return result
+        seen = Seen(
+            scenario, expected(scenario, self.policy), self.policy,
+            build_message(scenario.message, str(request["model"]), scenario.id),
+            request, result.run, result.log, key, auth, tuple(self.profile.versions),
+            tuple(result.sent),
+        )  # fmt: skip
+        try:
+            result.failures = judge(seen)
+        except Exception as exc:  # a harness bug: ERROR, not a verdict (the engine: CheckCrashed)
+            result.outcome, result.reason = "ERROR", f"judge crashed: {type(exc).__name__}: {exc}"
+            return result
+        result.outcome, result.reason = self.grade(scenario, result.failures, None)
+        return result
+
+    def probe(
+        self,
+        server: MockServer,
+        key: str,
+        scenario: ClientScenario,
+        worker: Worker | None,
+        auth: str,
+        request: dict[str, Any],
+    ) -> ScenarioResult:
+        """Run the adapter and take what the mock logged of the client's requests (PENDING)."""
+        token = secrets.token_hex(6)
         env = {
             "MSGCONFORM_BASE_URL": f"{server.url}{PREFIX}{scenario.id}/{token}",
             "MSGCONFORM_API_KEY": key,
             "MSGCONFORM_AUTH": auth,
             "MSGCONFORM_SCENARIO": scenario.id,
         }
-        if (why := not_applicable(scenario, self.profile, request, auth)) is not None:
-            return ScenarioResult(scenario, "SKIP", 0.0, why, request=request, auth=auth)
         started = time.monotonic()
         # A lines-mode worker is ready before the clock starts; a new process has to start first.
         run = (
@@ -132,20 +162,10 @@ class Battery:
         log = requests.entries(log_key)
         requests.forget(log_key)
         started = run.started or started
-        sent = attempts(scenario.id, log, started)
-        result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
-                                request=request, auth=auth, started=started, sent=sent)  # fmt: skip
-        if (why := no_verdict(run, log)) is not None:
-            result.outcome, result.reason = self.grade(scenario, [], why)
-            return result
-        seen = Seen(
-            scenario, expected(scenario, self.policy), self.policy,
-            build_message(scenario.message, str(request["model"]), scenario.id),
-            request, run, log, key, auth, tuple(self.profile.versions), tuple(sent),
+        return ScenarioResult(
+            scenario, "PENDING", time.monotonic() - started, log=log, run=run, request=request,
+            auth=auth, started=started, sent=attempts(scenario.id, log, started),
         )  # fmt: skip
-        result.failures = judge(seen)
-        result.outcome, result.reason = self.grade(scenario, result.failures, None)
-        return result
 
     def grade(
         self, scenario: ClientScenario, failures: list[Failure], error: str | None

@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 
-from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure
+from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure, to_failure
 from msgconform.commands.validate import double_grading_problems
 from msgconform.contract.document import Contract
 from msgconform.core.cases import load_all
 from msgconform.core.exchange import Chunk, Exchange
 from msgconform.core.grading import served_level
 from msgconform.core.profiles import load as load_profile
-from msgconform.runner.engine import to_failure
 
 VALID = {"model": "m", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}
 MESSAGE = {

@@ -10,9 +10,10 @@ import pytest
 from msgconform.clients import expectations
 from msgconform.clients.adapter import resolve
 from msgconform.clients.adapters import NODE_DIR, SDK_PREV
-from msgconform.clients.battery import Battery, exit_status
+from msgconform.clients.battery import Battery
 from msgconform.clients.policy import load as load_policy
 from msgconform.clients.scenarios import load_all
+from msgconform.core.grading import exit_status
 from msgconform.core.profiles import Profile
 
 ACCEPTED = frozenset({"PASS", "XFAIL"})
@@ -27,7 +28,7 @@ def judged(name: str, profile: Profile, only: str | None = None) -> dict[str, st
     outcomes = {r.scenario.test_id: r.outcome for r in results}
     bad = {r.scenario.test_id: (r.outcome, r.reason) for r in results if r.outcome not in ACCEPTED}
     assert bad == {}
-    assert exit_status(results) == 0
+    assert exit_status(r.outcome for r in results) == 0
     return outcomes
 
 

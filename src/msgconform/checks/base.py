@@ -1,4 +1,5 @@
-"""The check registry and the typed failure every check raises."""
+"""The check registry, the typed failure every check raises, and the one place it becomes a
+graded Failure (`to_failure`), for provider checks, invariants, the proxy and client verdicts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from msgconform.core import clauses as clauses_mod
 from msgconform.core.exchange import Exchange
+from msgconform.core.grading import Failure
 
 if TYPE_CHECKING:
     from msgconform.contract.document import Contract
@@ -104,3 +107,21 @@ def fail(
     """Build the failure; `raise fail(...)` keeps the raise visible at the call site."""
     shown = actual if isinstance(actual, str) else repr(actual)
     return ConformanceFailure(clause, expected, shown, exchange=exchange, **kw)
+
+
+def to_failure(check: str, exc: ConformanceFailure) -> Failure:
+    """The failure as graded and recorded: the clause's title, source and level filled in."""
+    clause = clauses_mod.get(exc.clause)
+    level = exc.level or ("MUST" if clause.level == "MUST" else "SHOULD")
+    return Failure(
+        check=check,
+        clause=clause.id,
+        level=level,
+        requirement=clause.title,
+        source=f"{clause.source} § {clause.section}",
+        expected=exc.expected,
+        actual=exc.actual,
+        symptom=exc.symptom,
+        event_index=exc.event_index,
+        exchange=exc.exchange.label if exc.exchange else None,
+    )

@@ -1,4 +1,6 @@
-"""One battery run: the mock on loopback, each scenario through the adapter, judged and graded."""
+"""One battery run: the mock on loopback, each scenario through the phases of any trial — probe
+(the adapter's run and the mock's log of what the client sent), judge (clients/judge.py), grade
+(core/grading.py, as a provider case) — and a ScenarioResult the one record writer takes."""
 
 from __future__ import annotations
 
@@ -12,25 +14,28 @@ from typing import Any
 
 from msgconform.clients import adapter as adapter_mod
 from msgconform.clients.adapter import Adapter, AdapterRun, Worker
+from msgconform.clients.exchanges import ClientAttempt, attempts
 from msgconform.clients.judge import Seen, judge
 from msgconform.clients.policy import Policy
 from msgconform.clients.policy_outcome import expected
 from msgconform.clients.scenarios import ClientScenario
-from msgconform.core.expectations import Expectation, apply, lookup
-from msgconform.core.grading import Failure, raw_outcome
+from msgconform.core.expectations import Expectation
+from msgconform.core.grading import Failure, grade
 from msgconform.core.profiles import Profile
 from msgconform.mock.app import MockApp
 from msgconform.mock.scenarios_clients import PREFIX, ClientLog, Logged, build_message, key_for
 from msgconform.mock.server import MockServer
 from msgconform.mock.validate import contract_validator, request_issues
 
-GATING = frozenset({"FAIL", "XPASS"})
 # A process started per scenario gets this long beyond the scenario's deadline to load its runtime.
 STARTUP_ALLOWANCE_S = 10.0
 
 
 @dataclass
 class ScenarioResult:
+    """A client scenario's result; what the record needs of it is a provider CaseResult's
+    (report.evidence.ResultLike), the client's requests being its exchanges."""
+
     scenario: ClientScenario
     outcome: str
     duration_s: float
@@ -41,6 +46,24 @@ class ScenarioResult:
     request: dict[str, Any] = field(default_factory=dict)
     auth: str = "x-api-key"
     started: float = 0.0
+    sent: list[ClientAttempt] = field(default_factory=list)
+
+    @property
+    def case(self) -> ClientScenario:
+        return self.scenario
+
+    @property
+    def exchanges(self) -> dict[str, ClientAttempt]:
+        return {attempt.label: attempt for attempt in self.sent}
+
+    @property
+    def requests(self) -> int:
+        return len(self.log)
+
+    @property
+    def retries(self) -> int:
+        """Every request after the first is a retry: the client chose to send it again."""
+        return max(0, len(self.log) - 1)
 
 
 @dataclass(frozen=True)
@@ -85,17 +108,47 @@ class Battery:
     def run_one(
         self, server: MockServer, key: str, scenario: ClientScenario, worker: Worker | None = None
     ) -> ScenarioResult:
-        token = secrets.token_hex(6)
+        """Skip, or probe, judge and grade, as the engine runs a provider case."""
         auth = scenario.auth or self.auth or self.profile.preferred_scheme
         request = scenario.body(self.profile.model())
+        if (why := not_applicable(scenario, self.profile, request, auth)) is not None:
+            return ScenarioResult(scenario, "SKIP", 0.0, why, request=request, auth=auth)
+        result = self.probe(server, key, scenario, worker, auth, request)
+        assert result.run is not None, "probe() keeps the adapter's run"
+        if (why := no_verdict(result.run, result.log)) is not None:
+            result.outcome, result.reason = self.grade(scenario, [], why)
+            return result
+        seen = Seen(
+            scenario, expected(scenario, self.policy), self.policy,
+            build_message(scenario.message, str(request["model"]), scenario.id),
+            request, result.run, result.log, key, auth, tuple(self.profile.versions),
+            tuple(result.sent),
+        )  # fmt: skip
+        try:
+            result.failures = judge(seen)
+        except Exception as exc:  # a harness bug: ERROR, not a verdict (the engine: CheckCrashed)
+            result.outcome, result.reason = "ERROR", f"judge crashed: {type(exc).__name__}: {exc}"
+            return result
+        result.outcome, result.reason = self.grade(scenario, result.failures, None)
+        return result
+
+    def probe(
+        self,
+        server: MockServer,
+        key: str,
+        scenario: ClientScenario,
+        worker: Worker | None,
+        auth: str,
+        request: dict[str, Any],
+    ) -> ScenarioResult:
+        """Run the adapter and take what the mock logged of the client's requests (PENDING)."""
+        token = secrets.token_hex(6)
         env = {
             "MSGCONFORM_BASE_URL": f"{server.url}{PREFIX}{scenario.id}/{token}",
             "MSGCONFORM_API_KEY": key,
             "MSGCONFORM_AUTH": auth,
             "MSGCONFORM_SCENARIO": scenario.id,
         }
-        if (why := not_applicable(scenario, self.profile, request, auth)) is not None:
-            return ScenarioResult(scenario, "SKIP", 0.0, why, request=request, auth=auth)
         started = time.monotonic()
         # A lines-mode worker is ready before the clock starts; a new process has to start first.
         run = (
@@ -109,26 +162,17 @@ class Battery:
         log = requests.entries(log_key)
         requests.forget(log_key)
         started = run.started or started
-        result = ScenarioResult(scenario, "PENDING", time.monotonic() - started, log=log, run=run,
-                                request=request, auth=auth, started=started)  # fmt: skip
-        if (why := no_verdict(run, log)) is not None:
-            result.outcome, result.reason = self.grade(scenario, [], why)
-            return result
-        seen = Seen(
-            scenario, expected(scenario, self.policy), self.policy,
-            build_message(scenario.message, str(request["model"]), scenario.id),
-            request, run, log, key, auth, tuple(self.profile.versions),
+        return ScenarioResult(
+            scenario, "PENDING", time.monotonic() - started, log=log, run=run, request=request,
+            auth=auth, started=started, sent=attempts(scenario.id, log, started),
         )  # fmt: skip
-        result.failures = judge(seen)
-        result.outcome, result.reason = self.grade(scenario, result.failures, None)
-        return result
 
     def grade(
         self, scenario: ClientScenario, failures: list[Failure], error: str | None
     ) -> tuple[str, str | None]:
-        raw, reason = raw_outcome(failures, error, self.strict)
-        known = lookup(self.expectations, scenario.test_id)
-        return apply(raw, reason, known)
+        return grade(
+            scenario.test_id, failures, error, strict=self.strict, expectations=self.expectations
+        )
 
 
 def client_log(server: MockServer) -> ClientLog:
@@ -160,7 +204,3 @@ def no_verdict(run: AdapterRun, log: list[Logged]) -> str | None:
         last = [line for line in run.stderr.strip().splitlines() if line.strip()][-2:]
         return f"the adapter {run.problem} (exit {run.exit_code}): {' | '.join(last)[-300:]}"
     return None
-
-
-def exit_status(results: Sequence[ScenarioResult]) -> int:
-    return 1 if any(r.outcome in GATING for r in results) else 0

@@ -1,6 +1,7 @@
 """Judging one scenario: what the client returned, the requests it sent, and the waits between.
 
-Every verdict cites a clause and reads Requirement / Expected / Actual, like a provider check."""
+Every verdict is a ConformanceFailure citing a clause, made a Failure by the one `to_failure`
+(checks/base.py) as a provider check's is, so it reads Requirement / Expected / Actual alike."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from msgconform.checks.base import ConformanceFailure, to_failure
 from msgconform.clients.adapter import AdapterRun
+from msgconform.clients.exchanges import ClientAttempt
 from msgconform.clients.policy import Policy
 from msgconform.clients.policy_outcome import Expected
 from msgconform.clients.scenarios import ClientScenario
-from msgconform.core import clauses
 from msgconform.core.grading import Failure
 from msgconform.mock.scenarios_clients import Logged
 
@@ -38,15 +40,21 @@ class Seen:
     key: str
     auth: str
     versions: tuple[str, ...]
+    sent: tuple[ClientAttempt, ...] = ()  # the log's entries as exchanges, for the record
 
 
-def failure(
-    check: str, clause_id: str, expected: str, actual: str, symptom: str | None = None
-) -> Failure:
-    clause = clauses.get(clause_id)
-    level = "MUST" if clause.level == "MUST" else "SHOULD"
-    source = f"{clause.source} § {clause.section}"
-    return Failure(check, clause.id, level, clause.title, source, expected, actual, symptom)
+def verdict(
+    check: str,
+    clause_id: str,
+    expected: str,
+    actual: str,
+    symptom: str | None = None,
+    exchange: ClientAttempt | None = None,
+) -> ConformanceFailure:
+    """A client check's failure, as a provider check raises it (the check's name kept with it)."""
+    return ConformanceFailure(
+        clause_id, expected, actual, exchange=exchange, symptom=symptom, check=check
+    )
 
 
 def short(value: Any) -> str:
@@ -58,16 +66,16 @@ def judge(seen: Seen) -> list[Failure]:
     found = list(result_failures(seen))
     found += attempt_failures(seen)
     found += request_failures(seen)
-    return found
+    return [to_failure(exc.check, exc) for exc in found]
 
 
 # ---- the result ----------------------------------------------------------------------------
 
 
-def result_failures(seen: Seen) -> Iterator[Failure]:
+def result_failures(seen: Seen) -> Iterator[ConformanceFailure]:
     clause, run, want = seen.scenario.clauses[0], seen.run, seen.expected
     if run.timed_out:
-        yield failure(
+        yield verdict(
             "client_answers", clause, f"a result within {seen.scenario.within_s:g}s",
             f"no result after {run.elapsed_s:.1f}s; the adapter was stopped",
             "the call hangs",
@@ -76,9 +84,9 @@ def result_failures(seen: Seen) -> Iterator[Failure]:
     output = run.output or {}
     error, message = output.get("error"), message_of(output)
     if want.result == "message" and message is None:
-        yield failure("client_result", clause, "the message", f"an error: {short(error)}")
+        yield verdict("client_result", clause, "the message", f"an error: {short(error)}")
     elif want.result == "error" and error is None:
-        yield failure(
+        yield verdict(
             "client_result", clause, f"an error {describe_error(want.error)}",
             f"a message: {short(summary(message))}", "the caller sees a complete answer",
         )  # fmt: skip
@@ -124,16 +132,16 @@ def view(content: Any, skip: Sequence[str] = ()) -> list[dict[str, Any]]:
     ]
 
 
-def message_failures(seen: Seen, message: dict[str, Any]) -> Iterator[Failure]:
+def message_failures(seen: Seen, message: dict[str, Any]) -> Iterator[ConformanceFailure]:
     clause = seen.scenario.clauses[0]
     skip = tuple(seen.scenario.expect.get("optional_blocks") or ())
     want, got = view(seen.served["content"], skip), view(message.get("content"), skip)
     if want != got:
         where = first_difference(want, got)
-        yield failure("client_message_content", clause, short(where[0]), short(where[1]))
+        yield verdict("client_message_content", clause, short(where[0]), short(where[1]))
     stop, wanted_stop = message.get("stop_reason"), seen.served["stop_reason"]
     if stop != wanted_stop:
-        yield failure(
+        yield verdict(
             "client_message_stop_reason",
             clause,
             f"stop_reason {wanted_stop!r}",
@@ -143,7 +151,7 @@ def message_failures(seen: Seen, message: dict[str, Any]) -> Iterator[Failure]:
     usage: dict[str, Any] = found if isinstance(found, dict) else {}
     for name in ("input_tokens", "output_tokens"):
         if usage.get(name) != seen.served["usage"][name]:
-            yield failure(
+            yield verdict(
                 "client_message_usage", clause,
                 f"usage.{name} {seen.served['usage'][name]}", f"usage.{name} {usage.get(name)}",
             )  # fmt: skip
@@ -165,15 +173,15 @@ def first_difference(want: list[dict[str, Any]], got: list[dict[str, Any]]) -> t
     return want, got
 
 
-def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[Failure]:
+def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[ConformanceFailure]:
     clause, want = seen.scenario.clauses[0], seen.expected.error
     if "type" in want and error.get("type") != want["type"]:
-        yield failure(
+        yield verdict(
             "client_error_type", clause, f"error type {want['type']}",
             f"error type {error.get('type')} ({short(error.get('message', ''))})",
         )  # fmt: skip
     if "status" in want and error.get("status") != want["status"]:
-        yield failure(
+        yield verdict(
             "client_error_status",
             clause,
             f"status {want['status']}",
@@ -185,7 +193,7 @@ def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[
             b.get("text", "") for b in view((partial or {}).get("content")) if b["type"] == "text"
         )
         if text != wanted_text:
-            yield failure(
+            yield verdict(
                 "client_partial_text", clause, f"the text so far: {short(wanted_text)}",
                 f"{short(text)}" if partial else "no partial message",
             )  # fmt: skip
@@ -194,12 +202,12 @@ def error_failures(seen: Seen, error: dict[str, Any], partial: Any) -> Iterator[
 # ---- attempts and waits --------------------------------------------------------------------
 
 
-def attempt_failures(seen: Seen) -> Iterator[Failure]:
+def attempt_failures(seen: Seen) -> Iterator[ConformanceFailure]:
     clause, want, log = seen.scenario.clauses[0], seen.expected, seen.log
     why = f" ({want.derived})" if want.derived else ""
     if want.attempts is not None and len(log) != want.attempts:
         statuses = ", ".join(str(e.status) for e in log) or "none"
-        yield failure(
+        yield verdict(
             "client_attempts", clause, f"{want.attempts} request(s){why}",
             f"{len(log)} request(s), answered {statuses}",
         )  # fmt: skip
@@ -208,23 +216,25 @@ def attempt_failures(seen: Seen) -> Iterator[Failure]:
             break
         wait, gap = want.waits[number - 1], after.arrived - before.finished
         if not wait.low_s <= gap <= wait.high_s:
-            yield failure(
+            retry = seen.sent[number] if number < len(seen.sent) else None  # the early attempt
+            yield verdict(
                 "client_retry_wait", clause,
                 f"retry {number} after {wait.low_s:.2f}-{wait.high_s:.2f}s ({wait.why})",
-                f"after {gap:.2f}s",
+                f"after {gap:.2f}s", exchange=retry,
             )  # fmt: skip
 
 
 # ---- what the client sent ------------------------------------------------------------------
 
 
-def request_failures(seen: Seen) -> Iterator[Failure]:
+def request_failures(seen: Seen) -> Iterator[ConformanceFailure]:
     scripted = [("error" in s) for s in seen.scenario.serve]
     for number, entry in enumerate(seen.log, 1):
         where = f"request {number} of {len(seen.log)}"
         problems = list(entry_problems(seen, entry, scripted[min(number - 1, len(scripted) - 1)]))
+        sent = seen.sent[number - 1] if number <= len(seen.sent) else None
         for clause_id, check, expected, actual in problems:
-            yield failure(check, clause_id, expected, f"{where}: {actual}")
+            yield verdict(check, clause_id, expected, f"{where}: {actual}", exchange=sent)
         if problems:
             return  # one request shows it; the others usually repeat it
     yield from retry_header_failures(seen)
@@ -297,13 +307,13 @@ def body_problem(raw: bytes | bytearray, request: dict[str, Any]) -> str | None:
     return None
 
 
-def retry_header_failures(seen: Seen) -> Iterator[Failure]:
+def retry_header_failures(seen: Seen) -> Iterator[ConformanceFailure]:
     if len(seen.log) < 2:
         return
     bodies = [bytes(e.body) for e in seen.log]
     parsed = [json.loads(b) if b else None for b in bodies]
     if any(p != parsed[0] for p in parsed[1:]):
-        yield failure(
+        yield verdict(
             "client_retry_body",
             RETRY_CLAUSE,
             "the same body on every attempt",
@@ -312,7 +322,7 @@ def retry_header_failures(seen: Seen) -> Iterator[Failure]:
     if key_name := seen.policy.idempotency_header:
         keys = [e.headers.get(key_name) for e in seen.log]
         if keys[0] is None or len(set(keys)) != 1:
-            yield failure(
+            yield verdict(
                 "client_idempotency_key", RETRY_CLAUSE, f"one {key_name} on every attempt",
                 f"{key_name}: {keys}",
             )  # fmt: skip
@@ -321,7 +331,7 @@ def retry_header_failures(seen: Seen) -> Iterator[Failure]:
         values = [e.headers.get(name) for e in seen.log]
         wanted = [str(i) for i in range(len(values))]
         if values != wanted:
-            yield failure(
+            yield verdict(
                 "client_retry_count",
                 RETRY_CLAUSE,
                 f"{name}: {', '.join(wanted)}",

@@ -3,23 +3,19 @@ files a provider run writes, with `run_kind: client` and what each client return
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from msgconform.clients.battery import Battery, ScenarioResult
-from msgconform.core.grading import Failure
 from msgconform.core.paths import REPORTS
 from msgconform.core.redact import Redactor
-from msgconform.mock.scenarios_clients import Logged
+from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
 
 CLIENT_REPORTS = REPORTS / "clients"
-MOCK_URL = "http://127.0.0.1:8080"  # where `msgconform mock --port 8080` serves a reproduction
 
 
 def client_info(results: Sequence[ScenarioResult]) -> dict[str, str]:
@@ -71,76 +67,7 @@ def write(
 
 
 def case_line(result: ScenarioResult) -> dict[str, Any]:
-    scenario = result.scenario
-    return {
-        "kind": "case",
-        "id": scenario.test_id,
-        "area": scenario.area,
-        "description": scenario.description,
-        "clauses": list(scenario.clauses),
-        "outcome": result.outcome,
-        "duration_s": round(result.duration_s, 3),
-        "reason": result.reason,
-        "failures": [failure_line(f) for f in result.failures],
-        "evidence": [evidence(result, n, entry) for n, entry in enumerate(result.log, 1)],
-        "requests": len(result.log),
-        "retries": max(0, len(result.log) - 1),
-        "output_tokens": 0,
-        "client_result": (result.run.output if result.run else None),
-    }
-
-
-def failure_line(failure: Failure) -> dict[str, Any]:
-    return {
-        "check": failure.check, "clause": failure.clause, "level": failure.level,
-        "requirement": failure.requirement, "source": failure.source,
-        "expected": failure.expected, "actual": failure.actual,
-        "symptom": failure.symptom, "event_index": failure.event_index,
-    }  # fmt: skip
-
-
-def evidence(result: ScenarioResult, number: int, entry: Logged) -> dict[str, Any]:
-    """One request the client sent, as the mock logged it, with a curl that replays the scenario."""
-    offset = entry.arrived - result.started
-    body_text = bytes(entry.body).decode("utf-8", errors="replace")
-    try:
-        body: Any = json.loads(body_text)
-    except json.JSONDecodeError:
-        body = body_text
-    answer = bytes(entry.response).decode("utf-8", errors="replace") or None
-    ended = "eof" if entry.ended is not None else "reset" if entry.responded else "none"
-    return {
-        "label": f"attempt {number} at +{offset:.2f}s",
-        "request": {
-            "method": entry.method,
-            "url": entry.path,
-            "headers": dict(entry.headers),
-            "body": body,
-        },
-        "response": {
-            "status": entry.status,
-            "headers": {},
-            "body": answer,
-            "transcript": None,
-            "ended": ended,
-            "error": None,
-        },
-        "request_id": None,
-        "curl": curl(result, number, body_text),
-    }
-
-
-def curl(result: ScenarioResult, number: int, body: str) -> str:
-    tag = f"client:{result.scenario.id}:replay{number}"
-    return " ".join(
-        [
-            "curl -sN",
-            shlex.quote(f"{MOCK_URL}/v1/messages"),
-            "-H",
-            shlex.quote(f"x-msgconform-scenario: {tag}"),
-            "-H 'content-type: application/json' -H 'anthropic-version: 2023-06-01'",
-            '-H "x-api-key: $MSGCONFORM_MOCK_KEY"',
-            "-d",
-            shlex.quote(body),
-        ]
-    )
+    """The run record's case line (report/evidence.py, as for a provider case), with what the
+    client returned; the tokens in the mock's scripted answers cost nothing, so none are counted."""
+    client_result = result.run.output if result.run else None
+    return case_record(result) | {"output_tokens": 0, "client_result": client_result}

@@ -11,9 +11,10 @@ from typing import Any
 from msgconform.clients import adapter as adapter_mod
 from msgconform.clients import expectations, policy, record, scenarios
 from msgconform.clients.adapters import shipped
-from msgconform.clients.battery import Battery, ScenarioResult, exit_status
+from msgconform.clients.battery import Battery, ScenarioResult
 from msgconform.core import profiles
 from msgconform.core.datafiles import display
+from msgconform.core.grading import exit_status
 
 DEFAULT_JOBS = 4
 
@@ -79,7 +80,7 @@ def run_clients(args: argparse.Namespace) -> int:
     if not args.no_report:
         run_dir = record.write(battery, results, label=args.label, out=args.out, argv=sys.argv[1:])
         print(f"msgconform: report {display(run_dir)}/report.html")
-    return exit_status(results)
+    return exit_status(r.outcome for r in results)
 
 
 def print_progress(total: int) -> Any:

@@ -1,11 +1,17 @@
-"""How a case's failures become its outcome; shared by provider runs (runner/engine.py) and client
-runs (clients/battery.py), so both grade by the same rule."""
+"""How a trial's failures become its outcome, and a run's outcomes its exit status: the one rule
+for provider cases (runner/engine.py, runner/run.py) and client scenarios (clients/battery.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from msgconform.core.expectations import Expectation, apply, lookup
+
 MODEL_LEVEL = "MODEL"  # a model's behaviour, not the protocol: NON-STRICT even under --strict
+# The outcomes that fail a run: a broken MUST (or SHOULD under --strict), and a listed deviation
+# that no longer happens (its entry is stale and would hide the next regression).
+GATING = frozenset({"FAIL", "XPASS"})
 
 
 @dataclass
@@ -47,6 +53,24 @@ def raw_outcome(failures: list[Failure], error: str | None, strict: bool) -> tup
     if failures:
         return "NON-STRICT", None
     return "PASS", None
+
+
+def grade(
+    test_id: str,
+    failures: list[Failure],
+    error: str | None,
+    *,
+    strict: bool,
+    expectations: Mapping[str, Expectation],
+) -> tuple[str, str | None]:
+    """The outcome and its reason: the raw outcome, then the trial's listed deviation if any."""
+    raw, reason = raw_outcome(failures, error, strict)
+    return apply(raw, reason, lookup(expectations, test_id))
+
+
+def exit_status(outcomes: Iterable[str], aborted: bool = False) -> int:
+    """1 when the run aborted or any outcome gates it, else 0."""
+    return 1 if aborted or any(outcome in GATING for outcome in outcomes) else 0
 
 
 def served_level(level: str, level_basis: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from msgconform.checks import invariants
-from msgconform.checks.base import CaseContext, ConformanceFailure
+from msgconform.checks.base import CaseContext, ConformanceFailure, to_failure
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.grading import Failure, raw_outcome
@@ -20,7 +20,6 @@ from msgconform.core.profiles import Profile
 from msgconform.mock.httpio import credentials
 from msgconform.mock.recorder import Judge, SentRequest, parse_body
 from msgconform.proxy.wire import Seen, decoded
-from msgconform.runner.engine import to_failure
 
 CLIENT_CHECK = "client:request_valid"
 UPSTREAM_CHECK = "proxy:upstream_first_byte"

@@ -11,21 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msgconform.checks import REGISTRY, invariants
-from msgconform.checks.base import CaseContext, ConformanceFailure
+from msgconform.checks.base import CaseContext, ConformanceFailure, to_failure
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import rule_issues
-from msgconform.core import clauses
 from msgconform.core import expectations as expectations_mod
 from msgconform.core.cases import Case, materialize
 from msgconform.core.errors import ConfigError, TransportError
 from msgconform.core.exchange import Exchange
-from msgconform.core.grading import Failure, raw_outcome
+from msgconform.core.grading import Failure, grade
 from msgconform.core.profiles import Profile
 from msgconform.runner.probes import PROBES
 from msgconform.transport.client import BudgetExhausted
 from msgconform.transport.session import Session
 
-GATING = frozenset({"FAIL", "XPASS"})
 TRANSIENT_STATUSES = frozenset({429, 529})
 
 
@@ -146,9 +144,13 @@ class Engine:
     def grade(
         self, case: Case, failures: list[Failure], error: str | None
     ) -> tuple[str, str | None]:
-        raw, reason = raw_outcome(failures, error, self.settings.strict)
-        known = expectations_mod.lookup(self.expectations, case.test_id)
-        return expectations_mod.apply(raw, reason, known)
+        return grade(
+            case.test_id,
+            failures,
+            error,
+            strict=self.settings.strict,
+            expectations=self.expectations,
+        )
 
     def start(self, case: Case) -> CaseResult:
         """Skip or probe. The result is PENDING (judge it with `finish`) unless it already has an
@@ -211,20 +213,3 @@ def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) ->
                 f"{exchange.label}: still {exchange.status} after {exchange.retries} retries",
                 exchange,
             )
-
-
-def to_failure(check: str, exc: ConformanceFailure) -> Failure:
-    clause = clauses.get(exc.clause)
-    level = exc.level or ("MUST" if clause.level == "MUST" else "SHOULD")
-    return Failure(
-        check=check,
-        clause=clause.id,
-        level=level,
-        requirement=clause.title,
-        source=f"{clause.source} § {clause.section}",
-        expected=exc.expected,
-        actual=exc.actual,
-        symptom=exc.symptom,
-        event_index=exc.event_index,
-        exchange=exc.exchange.label if exc.exchange else None,
-    )

@@ -13,6 +13,7 @@ import pytest
 from msgconform.core import expectations as expectations_mod
 from msgconform.core import limits as limits_mod
 from msgconform.core.cases import Case
+from msgconform.core.grading import exit_status
 from msgconform.core.limits import RunLimits
 from msgconform.core.paths import REPORTS
 from msgconform.core.profiles import Profile
@@ -25,11 +26,7 @@ from msgconform.report.evidence import case_record
 from msgconform.report.record import RunRecorder, compute_hashes
 from msgconform.report.write import publish
 from msgconform.runner import options
-from msgconform.runner.engine import (
-    GATING,
-    CaseResult,
-    Engine,
-)
+from msgconform.runner.engine import CaseResult, Engine
 from msgconform.runner.models import SHARED_KEY, SharedRun
 from msgconform.runner.options import one_value
 from msgconform.runner.schedule import Prober
@@ -196,9 +193,7 @@ class RunContext:
         return Counter(r.outcome for r in self.results)
 
     def exit_status(self) -> int:
-        if self.abort_reason:
-            return 1
-        return 1 if any(r.outcome in GATING for r in self.results) else 0
+        return exit_status((r.outcome for r in self.results), bool(self.abort_reason))
 
     def progress_line(self, result: CaseResult, total: int) -> str:
         """What a person watching a live run wants: where it is, what it costs, when it ends."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from msgconform.mock.generate import DEFAULT_REPLY
 from msgconform.mock.hooks import Ctx, ErrorOut, Fault
-from msgconform.mock.wire import Step, dumps, error_body
+from msgconform.mock.wire import Step, error_body, frame, ping
 
 Receive = Callable[[], Awaitable[Any]]
 HEADER = "x-msgconform-scenario"
@@ -95,17 +95,16 @@ def long_text(scenario: Scenario) -> str | None:
 def stream_steps(scenario: Scenario, steps: list[Step], named: bool, request_id: str) -> list[Step]:
     if scenario.name == "stream_error":
         at = next((i for i, s in enumerate(steps) if b"content_block_delta" in s.data), 1) + 1
-        data = dumps(error_body("overloaded_error", "Overloaded (scenario)", request_id))
-        head = b"event: error\n" if named else b""
-        return [*steps[:at], Step(head + b"data: " + data + b"\n\n")]
+        data = error_body("overloaded_error", "Overloaded (scenario)", request_id)
+        return [*steps[:at], Step(frame("error", data, named))]
     if scenario.name == "long_stream":
-        ping = b'event: ping\ndata: {"type":"ping"}\n\n' if named else b'data: {"type":"ping"}\n\n'
+        ping_frame = frame(*ping(), named)
         out: list[Step] = []
         for i, step in enumerate(steps, 1):
             out.append(step)
             # Pings go between content events only, never after message_delta.
             if i % PING_EVERY == 0 and i < len(steps) - 2:
-                out.append(Step(ping, PING_PAUSE_S))
+                out.append(Step(ping_frame, PING_PAUSE_S))
         return out
     return steps
 

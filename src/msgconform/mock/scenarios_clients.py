@@ -16,7 +16,6 @@ the status answered, so the battery judges retries and waits from the mock's own
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -26,11 +25,10 @@ from typing import Any
 
 from msgconform.core.datafiles import load_yaml
 from msgconform.core.paths import SUITES
-from msgconform.mock.generate import word_pieces
 from msgconform.mock.hooks import Ctx, ErrorOut
 from msgconform.mock.reply import JSON_TYPE, SSE_TYPE, Reply, error
 from msgconform.mock.scenarios import wait_disconnect
-from msgconform.mock.wire import Step, dumps, usage
+from msgconform.mock.wire import Ending, StreamOptions, dumps, stream_steps, usage
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -186,7 +184,7 @@ async def serve(key: str, ctx: Ctx, reply: Reply, log: ClientLog) -> None:
         await reply.whole(200, JSON_TYPE, dumps(message))
         return
     await reply.start(200, SSE_TYPE, {"cache-control": "no-cache"})
-    await reply.steps(stream_steps(message, wire))
+    await reply.steps(stream_steps(message, stream_options(wire)))
 
 
 def auth_problem(scheme: str | None, headers: Any) -> ErrorOut | None:
@@ -243,139 +241,36 @@ def expand(block: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# ---- the stream ----------------------------------------------------------------------------
-
-Event = tuple[str, dict[str, Any]]
-
-
-def stream_steps(message: dict[str, Any], wire: dict[str, Any]) -> list[Step]:
-    events = with_insertions(stream_events(message, wire), wire)
-    newline = "\r\n" if wire.get("newline") == "crlf" else "\n"
-    frames = [frame(name, data, newline, bool(wire.get("comments"))) for name, data in events]
-    return ending(to_steps(frames, wire), frames, wire)
-
-
-def stream_events(message: dict[str, Any], wire: dict[str, Any]) -> list[Event]:
-    final = message["usage"]
-    start_usage = {**final, "output_tokens": 1, **(wire.get("start_usage") or {})}
-    shell = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
-    events: list[Event] = [
-        ("message_start", {"type": "message_start", "message": {**shell, "usage": start_usage}})
-    ]
-    for index, block in enumerate(message["content"]):
-        events += block_events(index, block, wire)
-    delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
-    delta_usage = wire.get("delta_usage") or dict(final)
-    events.append(
-        ("message_delta", {"type": "message_delta", "delta": delta, "usage": delta_usage})
+def stream_options(wire: dict[str, Any]) -> StreamOptions:
+    """A `reply`'s wire options (suites/clients/*.yaml) as mock/wire.py's StreamOptions."""
+    gap = wire.get("gap")
+    return StreamOptions(
+        pings="everywhere" if wire.get("pings") else "none",
+        start_usage={"output_tokens": 1, **(wire.get("start_usage") or {})},
+        delta_usage=wire.get("delta_usage") or None,
+        text_deltas="chars" if wire.get("text_deltas") == "chars" else "words",
+        json_deltas="whole",
+        json_fragments={int(k): list(v) for k, v in (wire.get("json_fragments") or {}).items()},
+        insert=[
+            (int(item["after"]), (str(item["event"]), dict(item["data"])))
+            for item in wire.get("insert") or []
+        ],
+        newline=b"\r\n" if wire.get("newline") == "crlf" else b"\n",
+        comment=b": keepalive" if wire.get("comments") else b"",
+        gap=(int(gap["after"]), float(gap["seconds"])) if gap else None,
+        split_utf8=bool(wire.get("split_utf8")),
+        split_pause_s=SPLIT_PAUSE_S,
+        ending=ending(wire),
     )
-    events.append(("message_stop", {"type": "message_stop"}))
-    if wire.get("pings"):
-        events = ping_everywhere(events)
-    return events
 
 
-def block_events(index: int, block: dict[str, Any], wire: dict[str, Any]) -> list[Event]:
-    kind = block["type"]
-    deltas: list[dict[str, Any]] = []
-    if kind == "text":
-        shell: dict[str, Any] = {"type": "text", "text": ""}
-        pieces = (
-            list(block["text"])
-            if wire.get("text_deltas") == "chars"
-            else word_pieces(block["text"])
-        )
-        deltas = [{"type": "text_delta", "text": p} for p in pieces]
-    elif kind == "thinking":
-        shell = {"type": "thinking", "thinking": "", "signature": ""}
-        deltas = [{"type": "thinking_delta", "thinking": p} for p in word_pieces(block["thinking"])]
-        deltas.append({"type": "signature_delta", "signature": block["signature"]})
-    elif kind == "tool_use":
-        shell = {**block, "input": {}}
-        text = json.dumps(block["input"], ensure_ascii=False)
-        fragments = (wire.get("json_fragments") or {}).get(str(index)) or ["", text]
-        deltas = [{"type": "input_json_delta", "partial_json": p} for p in fragments]
-    else:  # a block type no client knows yet: it arrives whole in its start event
-        shell = dict(block)
-    out: list[Event] = [
-        (
-            "content_block_start",
-            {"type": "content_block_start", "index": index, "content_block": shell},
-        )
-    ]
-    out += [
-        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d})
-        for d in deltas
-    ]
-    out.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-    return out
-
-
-def ping_everywhere(events: list[Event]) -> list[Event]:
-    ping: Event = ("ping", {"type": "ping"})
-    out: list[Event] = [ping]
-    for event in events[:-1]:
-        out += [event, ping]
-    return [*out, events[-1]]
-
-
-def with_insertions(events: list[Event], wire: dict[str, Any]) -> list[Event]:
-    """`insert: [{after: K, event: NAME, data: {...}}]`: extra events after the K-th."""
-    out = list(events)
-    for item in sorted(wire.get("insert") or [], key=lambda i: -int(i["after"])):
-        out.insert(int(item["after"]), (str(item["event"]), dict(item["data"])))
-    return out
-
-
-def frame(name: str, data: dict[str, Any], newline: str, comments: bool) -> bytes:
-    nl = newline.encode()
-    comment = b": keepalive" + nl if comments else b""
-    return comment + b"event: " + name.encode() + nl + b"data: " + dumps(data) + nl + nl
-
-
-def to_steps(frames: list[bytes], wire: dict[str, Any]) -> list[Step]:
-    gap = wire.get("gap") or {}
-    steps: list[Step] = []
-    for number, data in enumerate(frames):
-        delay = float(gap["seconds"]) if gap and number == int(gap["after"]) else 0.0
-        if wire.get("split_utf8") and (cut := utf8_cut(data)) is not None:
-            steps += [Step(data[:cut], delay), Step(data[cut:], SPLIT_PAUSE_S)]
-        else:
-            steps.append(Step(data, delay))
-    return steps
-
-
-def utf8_cut(data: bytes) -> int | None:
-    """An offset inside the first multi-byte character, or None when there is none."""
-    for offset, byte in enumerate(data):
-        if byte >= 0xC0:
-            return offset + 1
-    return None
-
-
-def ending(steps: list[Step], frames: list[bytes], wire: dict[str, Any]) -> list[Step]:
-    """Cut the stream short where the scenario says: a clean end, a reset, or an error event."""
+def ending(wire: dict[str, Any]) -> Ending | None:
+    """Where the scenario cuts the stream short: a clean end, a reset, or an error event."""
     if "cut_after" in wire:
-        return steps_for_frames(steps, frames, int(wire["cut_after"]))
+        return Ending("cut", int(wire["cut_after"]))
     if "reset_after" in wire:
-        return [*steps_for_frames(steps, frames, int(wire["reset_after"])), Step(reset=True)]
+        return Ending("reset", int(wire["reset_after"]))
     if "error_after" in wire:
-        newline = "\r\n" if wire.get("newline") == "crlf" else "\n"
         spec = wire.get("error") or {"type": "overloaded_error", "message": "Overloaded"}
-        data = {"type": "error", "error": {"type": spec["type"], "message": spec["message"]}}
-        kept = steps_for_frames(steps, frames, int(wire["error_after"]))
-        return [*kept, Step(frame("error", data, newline, False))]
-    return steps
-
-
-def steps_for_frames(steps: list[Step], frames: list[bytes], count: int) -> list[Step]:
-    """The steps that carry the first `count` frames (a split frame takes two steps)."""
-    wanted = sum(len(f) for f in frames[:count])
-    kept: list[Step] = []
-    sent = 0
-    for step in steps:
-        if sent >= wanted:
-            break
-        kept.append(step)
-        sent += len(step.data)
-    return kept
+        return Ending("error", int(wire["error_after"]), (str(spec["type"]), str(spec["message"])))
+    return None

@@ -8,9 +8,6 @@ import contextlib
 import multiprocessing
 import os
 import queue
-import socket
-import threading
-import time
 from collections.abc import Callable, Sequence
 from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.queues import Queue
@@ -20,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from msgconform.core.loopback import START_TIMEOUT_S, LoopbackServer
 from msgconform.core.profiles import Profile
 from msgconform.proxy.forward import Forwarder
 from msgconform.proxy.judge import ExchangeJudge
@@ -27,7 +25,6 @@ from msgconform.proxy.wire import Seen
 from msgconform.proxy.worker import DRAIN_TIMEOUT_S, MAX_CASES, Closing, JudgingJob
 from msgconform.transport.client import Deadlines
 
-START_TIMEOUT_S = 10.0
 # What may wait to be judged: past either bound the exchange is forwarded and counted, not judged.
 BACKLOG = 1000
 BACKLOG_BYTES = 256 * 1024 * 1024
@@ -136,68 +133,21 @@ class ProxyRun:
         return list(self._summary)
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass  # the command owns SIGINT and SIGTERM: it writes the reports, then stops us
+class ProxyServer(LoopbackServer):
+    """`with ProxyServer(run, deadlines) as proxy:` forwards on `proxy.url`."""
 
-
-class ProxyServer:
-    """`with ProxyServer(run, upstream, deadlines) as proxy:` forwards on `proxy.url`."""
+    name = "proxy"
 
     def __init__(
         self, run: ProxyRun, deadlines: Deadlines, host: str = "127.0.0.1", port: int = 0
     ) -> None:
+        super().__init__(host, port)
         self.run = run
         self.forwarder = Forwarder(run.upstream, deadlines, run.submit)
-        self.host, self.port = host, port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._sock: socket.socket | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> ProxyServer:
-        # IPPROTO_TCP, so asyncio sets TCP_NODELAY on accepted sockets (see mock/server.py).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
+    def config(self) -> uvicorn.Config:
+        return uvicorn.Config(
             self.forwarder, log_level="critical", lifespan="on", access_log=False, ws="none",
             timeout_graceful_shutdown=1, server_header=False, date_header=False,
             proxy_headers=False, loop="auto", backlog=2048,
         )  # fmt: skip
-        self._server, self._sock = _Server(config), sock
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="msgconform-proxy"
-        )
-        self._thread.daemon = True
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the proxy did not start on {self.url}")
-            time.sleep(0.002)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(5)
-        if self._sock is not None:
-            self._sock.close()
-        self._server = self._thread = self._sock = None
-
-    def __enter__(self) -> ProxyServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

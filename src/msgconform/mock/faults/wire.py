@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from msgconform.mock.hooks import Ctx, Fault
-from msgconform.mock.wire import DONE_FRAME, Step
+from msgconform.mock.wire import DONE_FRAME, Step, frame, split_utf8
 
 
 def after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
@@ -27,11 +27,7 @@ def _split(step: Step, at: int) -> list[Step]:
 
 
 def _split_multibyte(steps: list[Step], ctx: Ctx) -> list[Step]:
-    out: list[Step] = []
-    for step in steps:
-        high = next((i for i, b in enumerate(step.data) if b >= 0xC0), -1)
-        out.extend(_split(step, high + 1) if high >= 0 else [step])
-    return out
+    return [piece for step in steps for piece in split_utf8(step)]
 
 
 FAULTS: list[Fault] = [
@@ -51,7 +47,7 @@ FAULTS: list[Fault] = [
         "event_name_mismatch",
         "the ping frame is named keepalive while its data says ping",
         ("STREAM-002",),
-        frame=_frame_ping(b'event: keepalive\ndata: {"type":"ping"}\n\n'),
+        frame=_frame_ping(frame("keepalive", {"type": "ping"})),
     ),
     Fault(
         "invalid_json_data",

@@ -126,6 +126,56 @@ def test_browser_screenshot_renders(compared: Path, tmp_path: Path, single: bool
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+# Loads the compare page in a frame, then each run's report.html it links to, and writes what
+# Chromium found into #out: every outcome or feature cell, those without a link, and the links
+# whose target element exists there and is rendered (a hidden or missing row is not landed on).
+LANDING_PROBE = r"""<!doctype html><pre id="out">waiting</pre>
+<iframe id="cmp" src="COMPARE"></iframe>
+<script>
+const frame = (url) => new Promise((done) => {
+  const f = document.createElement("iframe");
+  f.onload = () => done(f.contentDocument);
+  f.src = url;
+  document.body.appendChild(f);
+});
+window.addEventListener("load", async () => {
+  const page = document.getElementById("cmp").contentDocument;
+  const cells = [...page.querySelectorAll("td.outcome, td.feature")];
+  const targets = {};
+  for (const a of page.querySelectorAll("td.outcome a[href], td.feature a[href]")) {
+    const url = new URL(a.getAttribute("href"), page.baseURI);
+    (targets[url.href.split("#")[0]] ||= []).push(decodeURIComponent(url.hash.slice(1)));
+  }
+  let landed = 0;
+  const missed = [];
+  for (const [report, ids] of Object.entries(targets)) {
+    const doc = await frame(report);
+    for (const id of ids) {
+      const row = doc.getElementById(id);
+      if (row && row.getClientRects().length > 0) landed++; else missed.push(id);
+    }
+  }
+  const unlinked = cells.filter((c) => !c.querySelector("a[href]")).length;
+  document.getElementById("out").textContent =
+    `cells ${cells.length} unlinked ${unlinked} landed ${landed}\n` + missed.join("\n");
+});
+</script>"""
+
+
+@pytest.mark.browser
+def test_browser_every_cell_lands_on_its_case_row(compared: Path, tmp_path: Path) -> None:
+    """Chromium follows every cell of the feature map and of the case grid to a case row that
+    exists in that run's report.html and is shown."""
+    probe = tmp_path / "landing.html"
+    probe.write_text(LANDING_PROBE.replace("COMPARE", (compared / "compare.html").as_uri()))
+    flags = ["--allow-file-access-from-files", "--virtual-time-budget=60000", "--dump-dom"]
+    dom = chromium(tmp_path, probe.as_uri(), *flags)
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found is not None
+    cells = 2 * len(FEATURE_CASES) * len(PROVIDERS)  # each feature case: a map cell, a grid cell
+    assert found.group(1).strip() == f"cells {cells} unlinked 0 landed {cells}"
+
+
 def chromium(tmp_path: Path, url: str, *extra: str) -> str:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")

@@ -85,11 +85,11 @@ class Reply:
                 err.status, err.etype = status, error_type(status)
         if self.fault.error is not None:
             err = self.fault.error(err, self.ctx)
-        data = (
-            err.raw
-            if err.raw is not None
-            else dumps(error_body_in(self.message_only, err.etype, err.message, self.ctx.request_id))
-        )
+        if err.raw is not None:
+            data = err.raw
+        else:
+            body = error_body_in(self.message_only, err.etype, err.message, self.ctx.request_id)
+            data = dumps(body)
         await self.whole(err.status, err.content_type.encode(), data, err.headers)
 
 

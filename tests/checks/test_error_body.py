@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anthropic
 import httpx
 import pytest
 from tests.conftest import MOCK_KEY, run_cases
@@ -50,6 +51,15 @@ def test_the_mock_answers_a_message_only_profile_in_that_form(baseten_url: str) 
     assert answer.status_code == 404
     assert set(answer.json()) == {"error"}
     assert isinstance(answer.json()["error"], str)
+
+
+def test_the_official_sdk_classes_the_documented_form_by_its_status(baseten_url: str) -> None:
+    """Why the form is graded as documented: the client still raises the right error."""
+    sdk = anthropic.Anthropic(api_key="sk-wrong-key", base_url=baseten_url, max_retries=0)
+    with sdk, pytest.raises(anthropic.AuthenticationError) as raised:
+        sdk.messages.create(model="m", max_tokens=4, messages=[{"role": "user", "content": "hi"}])
+    assert isinstance(raised.value.body, dict)
+    assert isinstance(raised.value.body["error"], str)
 
 
 def test_the_documented_form_passes_every_error_case(baseten: Profile, baseten_url: str) -> None:

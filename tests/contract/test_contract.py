@@ -130,6 +130,22 @@ def test_2026_rejects_a_document_in_an_assistant_turn() -> None:
     assert Contract.load("2026-10-21").request_issues(body)
 
 
+def test_2026_rejects_citations_on_the_text_of_a_search_result_in_a_user_turn() -> None:
+    cite = {"type": "char_location", "cited_text": "sky", "document_index": 0,
+            "start_char_index": 0, "end_char_index": 3, "document_title": None}  # fmt: skip
+    result = {"type": "search_result", "source": "https://example.com", "title": "Ex",
+              "content": [{"type": "text", "text": "Sky.", "citations": [cite]}]}  # fmt: skip
+    body = with_(messages=[{"role": "user", "content": [result]}])
+    assert Contract.load("2023-06-01").request_issues(body) == []
+    assert Contract.load("2026-10-21").request_issues(body)
+    result["content"] = [{"type": "text", "text": "Sky."}]
+    assert Contract.load("2026-10-21").request_issues(body) == []
+
+
+def test_a_409_is_a_conflict_error() -> None:
+    assert Contract.load().error_types[409] == "conflict_error"
+
+
 def test_document_header_enum_is_narrowed_to_the_version() -> None:
     params = Contract.load("2026-10-21").openapi["components"]["parameters"]
     assert params["AnthropicVersion"]["schema"]["enum"] == ["2026-10-21"]

@@ -194,7 +194,7 @@ def test_a_key_echoed_in_an_error_is_scrubbed_before_it_is_cut_short() -> None:
     exchange = Exchange("feature", "POST", "http://127.0.0.1/v1/messages",
                         {"authorization": f"Bearer {key}"}, status=401,
                         chunks=[Chunk(0.0, body.encode())])  # fmt: skip
-    verdict = refused_or_broken(exchange)
+    verdict = refused_or_broken(exchange, load_profile("mock"))
     assert verdict is not None
     assert verdict.klass == "rejected"
     assert key[:12] not in verdict.why

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from msgconform.checks.base import REGISTRY, CaseContext, fail
 from msgconform.core.errors import ConfigError
 from msgconform.core.exchange import Exchange
+from msgconform.core.profiles import Profile
 from msgconform.stream.sse import parse_chunks
 
 JsonObject = dict[str, Any]
@@ -156,6 +157,17 @@ def error_fields(exchange: Exchange) -> tuple[Any, Any]:
     if not isinstance(error, dict):
         return None, None
     return error.get("type"), error.get("message")
+
+
+def documented_message(profile: Profile, exchange: Exchange) -> str | None:
+    """The message of an error body in the provider's own documented form {"error": "<message>"}
+    (`contract.error_body: message_only`), else None. That form has no error.type: the status
+    alone classes the error, so what the envelope's type would say is not judged."""
+    if not profile.contract.message_only_errors:
+        return None
+    data = exchange.json()
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else None
 
 
 def error_summary(exchange: Exchange) -> str:

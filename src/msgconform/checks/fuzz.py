@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from msgconform.checks.base import REFUSED, SERVED, CaseContext, ConformanceFailure, check, fail
-from msgconform.checks.common import describe
+from msgconform.checks.common import describe, documented_message
 from msgconform.checks.streaming import stream_rules
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks
@@ -69,7 +69,7 @@ def positive_problem(
     expected = "200 and a body that validates"
     status = exchange.status
     if status is not None and 400 <= status < 500 and status not in INCONCLUSIVE:
-        if enveloped(exchange, contract):
+        if enveloped(exchange, contract, profile):
             actual = f"stricter than the contract: {describe(exchange)}"
             return Problem("REQ-001", expected, actual, level="SHOULD")
         return Problem("REQ-001", expected, f"not the error envelope: {describe(exchange)}")
@@ -91,7 +91,10 @@ def positive_problem(
     return None
 
 
-def enveloped(exchange: Exchange, contract: Contract) -> bool:
+def enveloped(exchange: Exchange, contract: Contract, profile: Profile) -> bool:
+    """An error body in the envelope, or in the form the provider documents instead."""
+    if documented_message(profile, exchange) is not None:
+        return True
     data = exchange.json()
     return data is not None and not contract.error_issues(data)
 
@@ -136,6 +139,8 @@ def negative_problem(
         return Problem(broken.clause, expected, actual, level=level)
     if status is None or not 400 <= status < 500:
         return Problem("REQ-014", expected, describe(exchange))
+    if documented_message(profile, exchange) is not None:
+        return None
     data = exchange.json()
     issues = contract.error_issues(data) if data is not None else None
     if issues is None or issues:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from msgconform.checks.base import REGISTRY, CaseContext, ConformanceFailure, fail
-from msgconform.checks.common import describe, error_fields, short
+from msgconform.checks.common import describe, documented_message, error_fields, short
 from msgconform.checks.errors import OPENAI_SHAPE, expected_type, well_formed
 from msgconform.checks.shape import listed
 from msgconform.checks.streaming import grammar_of
@@ -124,6 +124,8 @@ def message_answer(exchange: Exchange) -> bool:
 def error_envelope(ctx: CaseContext, exchange: Exchange) -> None:
     """Every error body is the envelope {type: error, error: {type, message}}."""
     if not is_error(exchange) or exchange.status in GATEWAY_STATUSES:
+        return
+    if documented_message(ctx.profile, exchange) is not None:
         return
     body = exchange.json()
     error = body.get("error") if isinstance(body, dict) else None

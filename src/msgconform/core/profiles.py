@@ -16,6 +16,8 @@ from msgconform.core.datafiles import load_validated, meta_schema
 from msgconform.core.errors import ConfigError
 
 AUTH_SCHEMES = ("x-api-key", "bearer", "api-key")
+# contract.error_body: a provider's documented {"error": "<message>"} (Baseten's errors page).
+MESSAGE_ONLY = "message_only"
 
 
 def schema_defaults(*section: str) -> dict[str, Any]:
@@ -69,6 +71,7 @@ class Contract:
     count_tokens_needs_max_tokens: bool
     version_header: str  # "enforced" or "ignored"
     beta_header: str  # "enforced" or "ignored"
+    error_body: str  # "anthropic" (the upstream envelope) or "message_only" ({"error": message})
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Contract:
@@ -82,7 +85,13 @@ class Contract:
             count_tokens_needs_max_tokens=bool(d["count_tokens_needs_max_tokens"]),
             version_header=str(d["version_header"]),
             beta_header=str(d["beta_header"]),
+            error_body=str(d["error_body"]),
         )
+
+    @property
+    def message_only_errors(self) -> bool:
+        """The provider documents its errors as {"error": "<message>"}, without a type."""
+        return self.error_body == MESSAGE_ONLY
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from msgconform.checks.base import CaseContext, ConformanceFailure
+from msgconform.checks.common import documented_message
 from msgconform.checks.streaming import grammar_of
 from msgconform.core import clauses
 from msgconform.core.exchange import SECRET_HEADERS, Exchange
+from msgconform.core.profiles import Profile
 from msgconform.core.redact import Redactor
 from msgconform.features.classes import (
     BROKEN,
@@ -33,7 +35,7 @@ EXCERPT = 160
 
 def classify(ctx: CaseContext, mode: str, endpoint: str, honoured: Mapping[str, Any]) -> Verdict:
     exchange = ctx.exchanges["feature"]
-    if (trouble := refused_or_broken(exchange)) is not None:
+    if (trouble := refused_or_broken(exchange, ctx.profile)) is not None:
         return trouble
     answer = answer_of(ctx, exchange, mode, endpoint, honoured)
     if isinstance(answer, Verdict):
@@ -47,7 +49,7 @@ def classify(ctx: CaseContext, mode: str, endpoint: str, honoured: Mapping[str, 
     return Verdict(SUPPORTED, why, exchange.label)
 
 
-def refused_or_broken(exchange: Exchange) -> Verdict | None:
+def refused_or_broken(exchange: Exchange, profile: Profile) -> Verdict | None:
     label = exchange.label
     if exchange.ended in HANGS or exchange.status is None:
         return Verdict(BROKEN, f"ended {exchange.ended}: {exchange.error or 'no answer'}", label)
@@ -55,7 +57,7 @@ def refused_or_broken(exchange: Exchange) -> Verdict | None:
     if status >= 500:
         return Verdict(BROKEN, f"status {status}: {short(exchange)}", label)
     if 400 <= status < 500:
-        envelope = error_of(exchange)
+        envelope = error_of(exchange, profile)
         if envelope is None:
             why = f"status {status} without the error envelope: {short(exchange)}"
             return Verdict(BROKEN, why, label)
@@ -65,7 +67,11 @@ def refused_or_broken(exchange: Exchange) -> Verdict | None:
     return None
 
 
-def error_of(exchange: Exchange) -> tuple[str, str] | None:
+def error_of(exchange: Exchange, profile: Profile) -> tuple[str, str] | None:
+    """(error.type, message) of an error in the envelope; the type is "(no type)" for the form
+    {"error": "<message>"} that a provider documents instead (contract.error_body)."""
+    if (documented := documented_message(profile, exchange)) is not None:
+        return "(no type)", scrubbed(exchange, documented)[:EXCERPT]
     data = exchange.json()
     error = data.get("error") if isinstance(data, dict) and data.get("type") == "error" else None
     if isinstance(error, dict) and isinstance(error.get("type"), str):

@@ -95,7 +95,7 @@ class MockApp:
         )
         fault_name = headers.get("x-msgconform-fault")
         fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
-        reply = Reply(send, ctx, fault)
+        reply = Reply(send, ctx, fault, self.profile.contract.message_only_errors)
         if fault_name and fault_name not in faults.FAULTS:
             await reply.error(error(400, f"x-msgconform-fault: unknown fault {fault_name!r}"))
             return

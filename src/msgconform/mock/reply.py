@@ -9,7 +9,7 @@ from typing import Any
 
 from msgconform.mock import scenarios
 from msgconform.mock.hooks import Ctx, ErrorOut, Fault
-from msgconform.mock.wire import Step, dumps, error_body
+from msgconform.mock.wire import Step, dumps, error_body_in
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -28,10 +28,12 @@ class ResetStream(Exception):
 
 
 class Reply:
-    """Writes one response: headers with request-id, then the body."""
+    """Writes one response: headers with request-id, then the body; errors in the envelope, or
+    as {"error": message} where the profile documents that form (`message_only`)."""
 
-    def __init__(self, send: Send, ctx: Ctx, fault: Fault) -> None:
+    def __init__(self, send: Send, ctx: Ctx, fault: Fault, message_only: bool = False) -> None:
         self.send, self.ctx, self.fault = send, ctx, fault
+        self.message_only = message_only
         self.started = False
 
     async def start(
@@ -83,11 +85,11 @@ class Reply:
                 err.status, err.etype = status, error_type(status)
         if self.fault.error is not None:
             err = self.fault.error(err, self.ctx)
-        data = (
-            err.raw
-            if err.raw is not None
-            else dumps(error_body(err.etype, err.message, self.ctx.request_id))
-        )
+        if err.raw is not None:
+            data = err.raw
+        else:
+            body = error_body_in(self.message_only, err.etype, err.message, self.ctx.request_id)
+            data = dumps(body)
         await self.whole(err.status, err.content_type.encode(), data, err.headers)
 
 

@@ -270,3 +270,11 @@ DONE_FRAME = b"data: [DONE]\n\n"
 
 def error_body(etype: str, message: str, request_id: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": etype, "message": message}, "request_id": request_id}
+
+
+def error_body_in(message_only: bool, etype: str, message: str, request_id: str) -> dict[str, Any]:
+    """The error body in the profile's documented form (`contract.error_body`): the upstream
+    envelope, or a provider's {"error": "<message>"} (Baseten's errors page), which has no type."""
+    if message_only:
+        return {"error": message}
+    return error_body(etype, message, request_id)

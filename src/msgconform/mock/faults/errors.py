@@ -19,6 +19,12 @@ def _openai(err: ErrorOut, ctx: Ctx) -> ErrorOut:
     return err
 
 
+def _message_only(err: ErrorOut, ctx: Ctx) -> ErrorOut:
+    # Baseten's documented form: right for a profile that declares it, a fault for any other.
+    err.raw = json.dumps({"error": err.message}).encode()
+    return err
+
+
 def _wrong_type(err: ErrorOut, ctx: Ctx) -> ErrorOut:
     err.etype = "invalid_request_error" if err.etype == "api_error" else "api_error"
     return err
@@ -73,6 +79,12 @@ FAULTS: list[Fault] = [
         error=_openai,
     ),
     Fault("html_body", "errors are an HTML page", ("ERR-001",), error=_html),
+    Fault(
+        "message_only_error",
+        'errors are {"error": "<message>"} with no type (the form Baseten documents)',
+        ("ERR-001",),
+        error=_message_only,
+    ),
     Fault(
         "wrong_error_type_for_status",
         "error.type does not match the status",

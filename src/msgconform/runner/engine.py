@@ -206,7 +206,8 @@ def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) ->
     """Connection trouble, and rate limits that outlived the retries, are not verdicts."""
     for exchange in exchanges.values():
         if exchange.status is None and exchange.ended in ("connect", "reset"):
-            raise TransportError(f"{exchange.label}: {exchange.error}", exchange)
+            again = f" (after {exchange.reconnected})" if exchange.reconnected else ""
+            raise TransportError(f"{exchange.label}: {exchange.error}{again}", exchange)
         retried = case.probe_params.get("retry", True)
         if retried and exchange.status in TRANSIENT_STATUSES:
             raise TransportError(

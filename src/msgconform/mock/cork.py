@@ -14,6 +14,12 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from msgconform.mock.hooks import Connection
+
+# The scope extension that carries a request's Connection to the app (ASGI has no way to close a
+# connection without answering, which a fault that drops a kept-alive connection needs).
+CONNECTION_EXTENSION = "msgconform.connection"
+
 
 class CorkedTransport(asyncio.Transport):
     """Stands in for the connection's transport: writes wait in a list until the loop's next turn;
@@ -78,7 +84,15 @@ class CorkedTransport(asyncio.Transport):
 
 
 class CorkedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol writing through a CorkedTransport (Config(http=...))."""
+    """uvicorn's httptools protocol writing through a CorkedTransport (Config(http=...)); each
+    request's scope names its connection (CONNECTION_EXTENSION)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CorkedTransport(transport, self.loop))
+        corked = CorkedTransport(transport, self.loop)
+        self.msgconform_connection = Connection(close=corked.close)
+        super().connection_made(corked)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        extensions = self.scope.setdefault("extensions", {})  # type: ignore[typeddict-item]
+        extensions[CONNECTION_EXTENSION] = self.msgconform_connection  # type: ignore[index]

@@ -44,6 +44,8 @@ class ResultLike(Protocol):
     def requests(self) -> int: ...
     @property
     def retries(self) -> int: ...
+    @property
+    def notices(self) -> list[Any]: ...
 
 
 def output_tokens(exchange: Exchange) -> int:
@@ -76,7 +78,7 @@ def evidence(exchange: Exchange) -> dict[str, Any]:
         },
         "request_id": exchange.request_id,
         "curl": exchange.curl(),
-    }
+    } | ({"reconnected": exchange.reconnected} if exchange.reconnected else {})
 
 
 def failure_record(failure: Failure) -> dict[str, Any]:
@@ -109,6 +111,8 @@ def case_record(result: ResultLike) -> dict[str, Any]:
         "duration_s": round(result.duration_s, 4),
         "reason": result.reason,
         "failures": [failure_record(f) for f in result.failures],
+        # Findings that grade nothing (checks/connection.py): kept whatever the outcome.
+        "notices": [failure_record(f) for f in result.notices],
         "evidence": [evidence(e) for e in exchanges],
         "requests": result.requests,
         "retries": result.retries,

@@ -71,13 +71,15 @@ class Finding:
 
 
 def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """Findings of record case lines ({id, outcome, failures}), most serious and common first."""
+    """Findings of record case lines ({id, outcome, failures, notices}), most serious and common
+    first. A notice is a finding whatever the case's outcome: it graded nothing."""
     found: dict[tuple[str, str, str], Finding] = {}
     for case in cases:
-        if case.get("outcome") not in COUNTED:
-            continue
-        for failure in case.get("failures") or []:
+        counted = case.get("outcome") in COUNTED
+        for failure in (case.get("failures") or []) if counted else []:
             add(found, case, failure)
+        for notice in case.get("notices") or []:
+            add(found, case, notice)
     return sorted(found.values(), key=order)
 
 
@@ -114,6 +116,7 @@ def of_results(results: Iterable[ResultLike]) -> list[Finding]:
             "id": r.case.test_id,
             "outcome": r.outcome,
             "failures": [failure_record(f) for f in r.failures],
+            "notices": [failure_record(f) for f in r.notices],
         }
         for r in results
     )

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.mock.hooks import Ctx, Fault
+from msgconform.mock.hooks import Connection, Ctx, Fault
 from msgconform.mock.wire import DONE_FRAME, Step, frame, split_utf8
+
+
+def _answered_a_stream(connection: Connection, ctx: Ctx) -> bool:
+    return not connection.last_type.startswith(b"text/event-stream")
+
+
+def _keep_alive_advertised(headers: list[tuple[bytes, bytes]], ctx: Ctx) -> list[tuple[bytes, bytes]]:
+    return [*headers, (b"connection", b"keep-alive")]
 
 
 def after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
@@ -72,6 +80,14 @@ FAULTS: list[Fault] = [
         "the connection is cut (no final chunk) after the first delta",
         ("ERR-005", "STREAM-012"),
         steps=lambda st, ctx: after_first_delta(st, [Step(reset=True)], keep_rest=False),
+    ),
+    Fault(
+        "close_after_stream",
+        "a connection that carried an SSE answer (with Connection: keep-alive) is closed, "
+        "unanswered, when the next request comes on it: llama.cpp's close racing that request",
+        ("HDR-007",),
+        serve=_answered_a_stream,
+        headers=_keep_alive_advertised,
     ),
     Fault(
         "crlf_line_endings",

@@ -24,7 +24,7 @@ KEY = "sk-bite-test-0123456789abcdef"
 # Short deadlines so hang and drip faults cost well under a second each.
 # Faults only the invariants can catch are proven in tests/checks/test_invariants.py.
 # Faults that break only a clause the notices judge (checks/connection.py, e.g. a keep-alive
-# connection closed unannounced): every case keeps the clean mock's outcome, the run has the finding.
+# connection closed unannounced): every case keeps the clean mock's outcome; the run has a finding.
 NOTICED = sorted(
     name for name, f in FAULTS.items() if f.clauses and set(f.clauses) <= set(NOTICE_CLAUSES)
 )

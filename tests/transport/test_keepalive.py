@@ -7,13 +7,16 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import pytest
 
 from msgconform.core import profiles
 from msgconform.core.cases import load_all
+from msgconform.core.redact import Redactor
 from msgconform.runner.engine import Engine
+from msgconform.transport.cassette import RecordingClient, ReplayClient
 from msgconform.transport.client import Budget, Deadlines, HttpClient
 from msgconform.transport.session import Session
 
@@ -158,3 +161,22 @@ def test_an_announced_close_is_followed_by_a_new_connection_not_a_resend(
     http.close()
     assert [(e.status, e.reconnected, e.retries) for e in sent] == [(200, None, 0)] * 3
     assert script.requests == [(1, 1), (2, 1), (3, 1)]
+
+
+def test_a_replayed_run_keeps_the_evidence_of_the_resend(
+    serve: tuple[Script, str], tmp_path: Path
+) -> None:
+    _, url = serve
+    path = tmp_path / "keepalive.cassette.jsonl"
+    recording = RecordingClient(client(url), path, Redactor([]), provider="mock")
+    for n in range(2):
+        recording.send(f"n{n}", "POST", "/v1/messages", headers={}, json_body={"n": n})
+    recording.close()
+    replay = ReplayClient(path)
+    again = [
+        replay.send(f"n{n}", "POST", "/v1/messages", headers={}, json_body={"n": n})
+        for n in range(2)
+    ]
+    assert again[0].reconnected is None
+    assert again[1].reconnected is not None
+    assert "keep-alive" in again[1].reconnected

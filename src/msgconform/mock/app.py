@@ -12,7 +12,7 @@ from typing import Any
 
 from msgconform.core.profiles import Profile
 from msgconform.mock import batches, betas, faults, scenarios, scenarios_clients
-from msgconform.mock.cork import CONNECTION_EXTENSION
+from msgconform.mock.cork import connection_of
 from msgconform.mock.gate import auth_verdict, version_verdict
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import (
@@ -95,7 +95,7 @@ class MockApp:
             query=scope.get("query_string", b"").decode("latin-1"),
             tally=self.tally,
         )
-        ctx.connection = scope.get("extensions", {}).get(CONNECTION_EXTENSION)
+        ctx.connection = connection_of(scope)
         fault_name = headers.get("x-msgconform-fault")
         fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
         reply = Reply(send, ctx, fault, self.profile.contract.message_only_errors)

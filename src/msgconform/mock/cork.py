@@ -10,6 +10,7 @@ the pause lets the loop run the pending flush first."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -94,5 +95,12 @@ class CorkedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        extensions = self.scope.setdefault("extensions", {})  # type: ignore[typeddict-item]
-        extensions[CONNECTION_EXTENSION] = self.msgconform_connection  # type: ignore[index]
+        extensions = dict(self.scope.get("extensions") or {})
+        extensions[CONNECTION_EXTENSION] = {"connection": self.msgconform_connection}
+        self.scope["extensions"] = extensions
+
+
+def connection_of(scope: Mapping[str, Any]) -> Connection | None:
+    """The request's connection, where the server is this protocol (None in-process)."""
+    found = (scope.get("extensions") or {}).get(CONNECTION_EXTENSION, {}).get("connection")
+    return found if isinstance(found, Connection) else None

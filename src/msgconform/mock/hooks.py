@@ -99,13 +99,13 @@ class Fault:
     Hooks (each optional, each `(value, ctx) -> value`), in the order a request meets them:
     `serve` (the request's Connection -> whether it is answered at all; False closes the
     connection unanswered), `auth` (an AuthCheck -> the refusal or None), `version` (a
-    VersionCheck -> the version served or a refusal), `first_byte` (the pause before the headers, s), `request` (the body before
-    validation), `issues` (validation issues), `tokens` (count_tokens' input_tokens), `models`
-    (a ModelsAnswer), `message` (the Message in both modes), `sse` (whether the Message goes as
-    SSE), `body` (the non-streaming Message), `raw` (its encoded bytes), `events` (the SSE events),
-    `frame` ((name, data, bytes) -> bytes), `steps` (the stream writes), `status` (an error's
-    status; its type follows), `error` (an ErrorOut), `content_type` (the header of any answer),
-    `headers` (all headers of any answer)."""
+    VersionCheck -> the version served or a refusal), `first_byte` (the pause before the
+    headers, s), `request` (the body before validation), `issues` (validation issues), `tokens`
+    (count_tokens' input_tokens), `models` (a ModelsAnswer), `message` (the Message in both
+    modes), `sse` (whether the Message goes as SSE), `body` (the non-streaming Message), `raw`
+    (its encoded bytes), `events` (the SSE events), `frame` ((name, data, bytes) -> bytes),
+    `steps` (the stream writes), `status` (an error's status; its type follows), `error` (an
+    ErrorOut), `content_type` (the header of any answer), `headers` (all headers of any answer)."""
 
     name: str
     description: str

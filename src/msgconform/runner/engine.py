@@ -54,9 +54,7 @@ class CaseResult:
 
     def __post_init__(self) -> None:
         if not self.notices:
-            self.notices = [
-                to_failure(n.check, n) for n in connection.notices(self.exchanges)
-            ]
+            self.notices = [to_failure(n.check, n) for n in connection.notices(self.exchanges)]
 
     @property
     def requests(self) -> int:

@@ -13,7 +13,9 @@ def _answered_a_stream(connection: Connection, ctx: Ctx) -> bool:
     return not connection.last_type.startswith(b"text/event-stream")
 
 
-def _keep_alive_advertised(headers: list[tuple[bytes, bytes]], ctx: Ctx) -> list[tuple[bytes, bytes]]:
+def _keep_alive_advertised(
+    headers: list[tuple[bytes, bytes]], ctx: Ctx
+) -> list[tuple[bytes, bytes]]:
     return [*headers, (b"connection", b"keep-alive")]
 
 

@@ -12,9 +12,11 @@ from typing import BinaryIO
 
 import pytest
 
+from msgconform import cli
 from msgconform.core import profiles
 from msgconform.core.cases import load_all
 from msgconform.core.redact import Redactor
+from msgconform.report.record import load_run
 from msgconform.runner.engine import Engine
 from msgconform.transport.cassette import RecordingClient, ReplayClient
 from msgconform.transport.client import Budget, Deadlines, HttpClient
@@ -180,3 +182,25 @@ def test_a_replayed_run_keeps_the_evidence_of_the_resend(
     assert again[0].reconnected is None
     assert again[1].reconnected is not None
     assert "keep-alive" in again[1].reconnected
+
+
+def test_a_run_names_the_closed_connection_as_a_finding_and_stays_green(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--provider", "mock", "--only", "streaming", "--mock-fault",
+            "close_after_stream", "--out", str(tmp_path), "-q"]  # fmt: skip
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "msgconform: 1 distinct finding (" in out
+    assert "[HDR-007 SHOULD]" in out
+    assert "ERROR" not in out
+    run = load_run(tmp_path / "mock" / "latest")  # validated against the record schema
+    (found,) = (run.footer or {})["findings"]
+    assert found["clause"] == "HDR-007"
+    noticed = [c for c in run.cases if c.get("notices")]
+    assert noticed
+    assert all(c["outcome"] == "PASS" for c in noticed)
+    assert any(item.get("reconnected") for c in noticed for item in c["evidence"])
+    html = (tmp_path / "mock" / "latest" / "report.html").read_text(encoding="utf-8")
+    assert "Findings (1)" in html
+    assert "the server closed a keep-alive connection" in html

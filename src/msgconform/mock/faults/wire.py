@@ -8,15 +8,21 @@ from typing import Any
 from msgconform.mock.hooks import Connection, Ctx, Fault
 from msgconform.mock.wire import DONE_FRAME, Step, frame, split_utf8
 
+Headers = list[tuple[bytes, bytes]]
+
 
 def _answered_a_stream(connection: Connection, ctx: Ctx) -> bool:
     return not connection.last_type.startswith(b"text/event-stream")
 
 
-def _keep_alive_advertised(
-    headers: list[tuple[bytes, bytes]], ctx: Ctx
-) -> list[tuple[bytes, bytes]]:
+def _keep_alive_advertised(headers: Headers, ctx: Ctx) -> Headers:
     return [*headers, (b"connection", b"keep-alive")]
+
+
+def _close_announced_after_stream(headers: Headers, ctx: Ctx) -> Headers:
+    # uvicorn closes the connection after an answer whose own headers say Connection: close.
+    streams = any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers)
+    return [*headers, (b"connection", b"close")] if streams else headers
 
 
 def after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
@@ -90,6 +96,12 @@ FAULTS: list[Fault] = [
         ("HDR-007",),
         serve=_answered_a_stream,
         headers=_keep_alive_advertised,
+    ),
+    Fault(
+        "close_after_stream_announced",
+        "the connection is closed after each SSE answer, which says Connection: close",
+        legal=True,
+        headers=_close_announced_after_stream,
     ),
     Fault(
         "crlf_line_endings",

@@ -40,6 +40,7 @@ class Finding:
     requirement: str
     expected: str
     occurrences: list[Occurrence] = field(default_factory=list)
+    notice: bool = False  # from notices: it graded no case, so it is never a regression
 
     @property
     def key(self) -> str:
@@ -79,11 +80,16 @@ def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
         for failure in (case.get("failures") or []) if counted else []:
             add(found, case, failure)
         for notice in case.get("notices") or []:
-            add(found, case, notice)
+            add(found, case, notice, notice=True)
     return sorted(found.values(), key=order)
 
 
-def add(found: dict[tuple[str, str, str], Finding], case: Mapping[str, Any], failure: Any) -> None:
+def add(
+    found: dict[tuple[str, str, str], Finding],
+    case: Mapping[str, Any],
+    failure: Any,
+    notice: bool = False,
+) -> None:
     # Read with defaults: a record is validated on load, but diff and tests pass partial lines.
     text = {k: str(failure.get(k) or "") for k in ("clause", "check", "symptom", "requirement")}
     level = str(failure.get("level") or "MUST")
@@ -92,7 +98,7 @@ def add(found: dict[tuple[str, str, str], Finding], case: Mapping[str, Any], fai
     if finding is None:
         expected = str(failure.get("expected") or "")
         finding = found[key] = Finding(
-            key[0], key[1], key[2] or None, level, text["requirement"], expected
+            key[0], key[1], key[2] or None, level, text["requirement"], expected, notice=notice
         )
     if rank(level) < rank(finding.level):
         finding.level = level  # the most serious it was graded

@@ -111,10 +111,14 @@ def case_record(result: ResultLike) -> dict[str, Any]:
         "duration_s": round(result.duration_s, 4),
         "reason": result.reason,
         "failures": [failure_record(f) for f in result.failures],
-        # Findings that grade nothing (checks/connection.py): kept whatever the outcome.
-        "notices": [failure_record(f) for f in result.notices],
         "evidence": [evidence(e) for e in exchanges],
         "requests": result.requests,
         "retries": result.retries,
         "output_tokens": sum(output_tokens(e) for e in exchanges),
-    }
+    } | notices_record(result.notices)
+
+
+def notices_record(notices: list[Failure]) -> dict[str, Any]:
+    """Findings that grade nothing (checks/connection.py), kept whatever the outcome; a line
+    without any keeps the shape it always had."""
+    return {"notices": [failure_record(f) for f in notices]} if notices else {}

@@ -125,6 +125,9 @@ def check_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> It
 
 
 def uncovered_clauses(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    for clause_id in NOTICE_CLAUSES:
+        if clause_id not in registry:
+            yield f"notices (checks/connection.py): unknown clause {clause_id}"
     # A notice's clause is judged on every exchange of every case (checks/connection.py).
     covered = {c for case in cases for c in case.clauses} | client_citations()
     covered |= set(NOTICE_CLAUSES)

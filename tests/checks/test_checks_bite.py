@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import run_cases
 
 from msgconform.checks import REGISTRY, invariants
+from msgconform.checks.connection import NOTICE_CLAUSES
 from msgconform.core import clauses, profiles
 from msgconform.core.cases import Case, load_all
 from msgconform.core.profiles import Profile
@@ -16,12 +17,22 @@ from msgconform.core.profiles import load as load_profile
 from msgconform.mock.faults import FAULTS
 from msgconform.mock.faults import lenient as faults_lenient
 from msgconform.mock.server import MockServer
+from msgconform.report import findings
 from msgconform.runner.engine import CaseResult
 
 KEY = "sk-bite-test-0123456789abcdef"
 # Short deadlines so hang and drip faults cost well under a second each.
 # Faults only the invariants can catch are proven in tests/checks/test_invariants.py.
-BAD = sorted(name for name, fault in FAULTS.items() if not fault.legal and not fault.invariant_only)
+# Faults that break only a clause the notices judge (checks/connection.py, e.g. a keep-alive
+# connection closed unannounced): every case keeps the clean mock's outcome; the run has a finding.
+NOTICED = sorted(
+    name for name, f in FAULTS.items() if f.clauses and set(f.clauses) <= set(NOTICE_CLAUSES)
+)
+BAD = sorted(
+    name
+    for name, fault in FAULTS.items()
+    if not fault.legal and not fault.invariant_only and name not in NOTICED
+)
 # Lenient variants serve what breaks an inferred rule or a SHOULD: NON-STRICT there, never FAIL.
 LENIENT = sorted(fault.name for fault in faults_lenient.FAULTS)
 LEGAL = sorted(name for name, fault in FAULTS.items() if fault.legal and name not in LENIENT)
@@ -78,16 +89,35 @@ def describe(results: list[CaseResult]) -> str:
     )
 
 
-def test_clean_mock_passes_every_case(profile: Profile, server_url: str) -> None:
-    results = run_suite(profile, server_url, None, load_all())
-    assert results, "no cases loaded"
-    assert all(r.outcome in ("PASS", "SKIP") for r in results), describe(results)
+@pytest.fixture(scope="module")
+def clean_results(profile: Profile, server_url: str) -> list[CaseResult]:
+    return run_suite(profile, server_url, None, load_all())
+
+
+def test_clean_mock_passes_every_case(clean_results: list[CaseResult]) -> None:
+    assert clean_results, "no cases loaded"
+    assert all(r.outcome in ("PASS", "SKIP") for r in clean_results), describe(clean_results)
+    assert findings.of_results(clean_results) == []
+
+
+@pytest.mark.parametrize("fault", NOTICED)
+def test_noticed_fault_is_a_finding_that_changes_no_outcome(
+    profile: Profile, server_url: str, clean_results: list[CaseResult], fault: str
+) -> None:
+    results = run_suite(profile, server_url, fault, load_all())
+    outcomes = {r.case.test_id: r.outcome for r in results}
+    assert outcomes == {r.case.test_id: r.outcome for r in clean_results}, describe(results)
+    (found,) = findings.of_results(results)
+    assert found.clause in FAULTS[fault].clauses
+    assert found.level == "SHOULD"
+    assert all(not r.failures for r in results if r.outcome == "PASS")
 
 
 @pytest.mark.parametrize("variant", LEGAL)
 def test_legal_variant_passes_every_case(profile: Profile, server_url: str, variant: str) -> None:
     results = run_suite(profile, server_url, variant, load_all())
     assert all(r.outcome in ("PASS", "SKIP") for r in results), describe(results)
+    assert findings.of_results(results) == []  # nor a notice: a close announced is no finding
 
 
 @pytest.mark.parametrize("variant", LENIENT)

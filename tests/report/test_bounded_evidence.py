@@ -36,6 +36,7 @@ class Result:
     def __init__(self, exchange: Exchange, outcome: str) -> None:
         self.case, self.outcome, self.duration_s, self.reason = Case(), outcome, 0.1, None
         self.failures: list[Any] = []
+        self.notices: list[Any] = []
         self.exchanges = {exchange.label: exchange}
         self.requests, self.retries = 1, 0
 

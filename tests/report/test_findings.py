@@ -129,6 +129,35 @@ def test_diff_reports_a_new_finding_in_a_case_that_already_failed(tmp_path: Path
 
 
 GRAMMAR = {**STREAM_FAILURE, "check": "invariant:stream_grammar", "clause": "STREAM-012"}
+CLOSED = {
+    **STREAM_FAILURE,
+    "check": "connection_close_announced",
+    "clause": "HDR-007",
+    "level": "SHOULD",
+    "requirement": "A server that closes a keep-alive connection announces it",
+    "symptom": "the server closed a keep-alive connection",
+}
+
+
+def noticed(case_id: str, outcome: str, *failures: dict[str, Any]) -> dict[str, Any]:
+    return {**case(case_id, outcome, *failures), "notices": [CLOSED]}
+
+
+def test_a_notice_is_a_finding_whatever_the_outcome() -> None:
+    cases = [noticed("auth/AUTH-001/ok", "PASS"), noticed("errors/ERR-001/x", "XFAIL")]
+    (found,) = findings.collect(cases)
+    assert (found.clause, found.level, found.notice) == ("HDR-007", "SHOULD", True)
+    assert found.cases == ["auth/AUTH-001/ok", "errors/ERR-001/x"]
+
+
+def test_a_new_notice_in_a_failing_case_is_no_regression(tmp_path: Path) -> None:
+    before = [case("streaming/STREAM-009/tool-stream", "FAIL", STREAM_FAILURE)]
+    after = [noticed("streaming/STREAM-009/tool-stream", "FAIL", STREAM_FAILURE)]
+    old = load_run(write_run(tmp_path, before, "old"))
+    new = load_run(write_run(tmp_path, after, "new"))  # the record schema takes notices
+    result = diff.diff(old, new)
+    assert result.new_findings == [findings.collect(after)[1].key]
+    assert not result.has_regression
 
 
 @pytest.mark.browser

@@ -77,6 +77,17 @@ def test_testcase_properties_carry_clauses_and_outcome(run: Run) -> None:
     assert "STREAM-003 SHOULD" in (out.text or "")
 
 
+def test_a_notice_is_a_property_of_a_passing_testcase() -> None:
+    notice = {"clause": "HDR-007", "level": "SHOULD", "check": "connection_close_announced",
+              "symptom": "the server closed a keep-alive connection"}  # fmt: skip
+    line = {"id": "auth/AUTH-001/ok", "area": "auth", "duration_s": 0.1, "clauses": ["AUTH-001"],
+            "outcome": "PASS", "failures": [], "evidence": [], "notices": [notice]}  # fmt: skip
+    element = junit.testcase(line)
+    props = {(p.get("name"), p.get("value")) for p in element.iter("property")}
+    assert ("notice", "HDR-007 SHOULD: the server closed a keep-alive connection") in props
+    assert element.find("failure") is None
+
+
 def test_control_characters_in_bodies_stay_parseable(run: Run) -> None:
     case = dict(run.cases[1], outcome="FAIL", reason="bad \x00\x1b bytes")
     odd = Run(run.header, [case], run.footer, run.path)

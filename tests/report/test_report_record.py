@@ -185,6 +185,7 @@ class FakeResult:
     failures: list[Any] = field(default_factory=list)
     requests: int = 1
     retries: int = 0
+    notices: list[Any] = field(default_factory=list)
 
 
 def leaky_exchange(straddle: int | None = None) -> Exchange:

@@ -65,6 +65,11 @@ class ScenarioResult:
         """Every request after the first is a retry: the client chose to send it again."""
         return max(0, len(self.log) - 1)
 
+    @property
+    def notices(self) -> list[Failure]:
+        """The client under test sends the requests, so the suite's transport notices nothing."""
+        return []
+
 
 @dataclass(frozen=True)
 class Battery:

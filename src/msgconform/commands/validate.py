@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from msgconform.checks import REGISTRY
+from msgconform.checks.connection import NOTICE_CLAUSES
 from msgconform.checks.invariants import INVARIANTS
 from msgconform.contract.sources import sources_problems
 from msgconform.core import clauses, expectations, profiles
@@ -124,7 +125,12 @@ def check_problems(cases: list[Case], registry: dict[str, clauses.Clause]) -> It
 
 
 def uncovered_clauses(cases: list[Case], registry: dict[str, clauses.Clause]) -> Iterator[str]:
+    for clause_id in NOTICE_CLAUSES:
+        if clause_id not in registry:
+            yield f"notices (checks/connection.py): unknown clause {clause_id}"
+    # A notice's clause is judged on every exchange of every case (checks/connection.py).
     covered = {c for case in cases for c in case.clauses} | client_citations()
+    covered |= set(NOTICE_CLAUSES)
     for clause_id in sorted(set(registry) - covered):
         yield f"clause {clause_id}: no case enforces it"
 

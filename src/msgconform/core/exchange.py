@@ -37,6 +37,9 @@ class Exchange:
     error: str | None = None
     elapsed_s: float = 0.0
     retries: int = 0
+    # Why the request went again on a new connection (the server had closed the reused
+    # keep-alive connection before any response byte), or None when it went once.
+    reconnected: str | None = None
     _json: Any = field(default=None, repr=False)
     _json_done: bool = field(default=False, repr=False)
 

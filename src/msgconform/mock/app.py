@@ -12,6 +12,7 @@ from typing import Any
 
 from msgconform.core.profiles import Profile
 from msgconform.mock import batches, betas, faults, scenarios, scenarios_clients
+from msgconform.mock.cork import connection_of
 from msgconform.mock.gate import auth_verdict, version_verdict
 from msgconform.mock.generate import build_reply, count_input_tokens, digest
 from msgconform.mock.hooks import (
@@ -25,6 +26,7 @@ from msgconform.mock.hooks import (
 )
 from msgconform.mock.httpio import (
     MAX_BODY,
+    close_unanswered,
     credentials,
     drain,
     model_info,
@@ -93,11 +95,15 @@ class MockApp:
             query=scope.get("query_string", b"").decode("latin-1"),
             tally=self.tally,
         )
+        ctx.connection = connection_of(scope)
         fault_name = headers.get("x-msgconform-fault")
         fault = faults.FAULTS.get(fault_name, self.fault) if fault_name else self.fault
         reply = Reply(send, ctx, fault, self.profile.contract.message_only_errors)
         if fault_name and fault_name not in faults.FAULTS:
             await reply.error(error(400, f"x-msgconform-fault: unknown fault {fault_name!r}"))
+            return
+        if fault.serve is not None and ctx.connection and not fault.serve(ctx.connection, ctx):
+            await close_unanswered(ctx.connection, receive)
             return
         try:
             await self.route(ctx, fault, receive, reply)

@@ -10,9 +10,16 @@ the pause lets the loop run the pending flush first."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from msgconform.mock.hooks import Connection
+
+# The scope extension that carries a request's Connection to the app (ASGI has no way to close a
+# connection without answering, which a fault that drops a kept-alive connection needs).
+CONNECTION_EXTENSION = "msgconform.connection"
 
 
 class CorkedTransport(asyncio.Transport):
@@ -78,7 +85,22 @@ class CorkedTransport(asyncio.Transport):
 
 
 class CorkedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol writing through a CorkedTransport (Config(http=...))."""
+    """uvicorn's httptools protocol writing through a CorkedTransport (Config(http=...)); each
+    request's scope names its connection (CONNECTION_EXTENSION)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CorkedTransport(transport, self.loop))
+        corked = CorkedTransport(transport, self.loop)
+        self.msgconform_connection = Connection(close=corked.close)
+        super().connection_made(corked)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        extensions = dict(self.scope.get("extensions") or {})
+        extensions[CONNECTION_EXTENSION] = {"connection": self.msgconform_connection}
+        self.scope["extensions"] = extensions
+
+
+def connection_of(scope: Mapping[str, Any]) -> Connection | None:
+    """The request's connection, where the server is this protocol (None in-process)."""
+    found = (scope.get("extensions") or {}).get(CONNECTION_EXTENSION, {}).get("connection")
+    return found if isinstance(found, Connection) else None

@@ -12,6 +12,15 @@ from typing import Any
 
 
 @dataclass
+class Connection:
+    """The connection a request came on, as the mock's server protocol keeps it (mock/cork.py):
+    what the last answer on it was, and how to close it."""
+
+    close: Callable[[], None]
+    last_type: bytes = b""  # the Content-Type of the last answer written on it (b"": none yet)
+
+
+@dataclass
 class Ctx:
     """One request as a hook sees it."""
 
@@ -29,6 +38,7 @@ class Ctx:
     # Per-server counts for a fault whose answer depends on what came before (they live as long
     # as the app, like the app's own state).
     tally: Counter[str] = field(default_factory=Counter)
+    connection: Connection | None = None  # None where the server keeps no record (in-process)
 
 
 @dataclass
@@ -87,20 +97,22 @@ class Fault:
     notices it; only the invariants, which judge every exchange, catch it.
 
     Hooks (each optional, each `(value, ctx) -> value`), in the order a request meets them:
-    `auth` (an AuthCheck -> the refusal or None), `version` (a VersionCheck -> the version served
-    or a refusal), `first_byte` (the pause before the headers, s), `request` (the body before
-    validation), `issues` (validation issues), `tokens` (count_tokens' input_tokens), `models`
-    (a ModelsAnswer), `message` (the Message in both modes), `sse` (whether the Message goes as
-    SSE), `body` (the non-streaming Message), `raw` (its encoded bytes), `events` (the SSE events),
-    `frame` ((name, data, bytes) -> bytes), `steps` (the stream writes), `status` (an error's
-    status; its type follows), `error` (an ErrorOut), `content_type` (the header of any answer),
-    `headers` (all headers of any answer)."""
+    `serve` (the request's Connection -> whether it is answered at all; False closes the
+    connection unanswered), `auth` (an AuthCheck -> the refusal or None), `version` (a
+    VersionCheck -> the version served or a refusal), `first_byte` (the pause before the
+    headers, s), `request` (the body before validation), `issues` (validation issues), `tokens`
+    (count_tokens' input_tokens), `models` (a ModelsAnswer), `message` (the Message in both
+    modes), `sse` (whether the Message goes as SSE), `body` (the non-streaming Message), `raw`
+    (its encoded bytes), `events` (the SSE events), `frame` ((name, data, bytes) -> bytes),
+    `steps` (the stream writes), `status` (an error's status; its type follows), `error` (an
+    ErrorOut), `content_type` (the header of any answer), `headers` (all headers of any answer)."""
 
     name: str
     description: str
     clauses: tuple[str, ...] = ()
     legal: bool = False
     invariant_only: bool = False
+    serve: Callable[[Connection, Ctx], bool] | None = None
     auth: Callable[[AuthCheck, Ctx], ErrorOut | None] | None = None
     version: Callable[[VersionCheck, Ctx], str | ErrorOut] | None = None
     first_byte: Callable[[float, Ctx], float] | None = None

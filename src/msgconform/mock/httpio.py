@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from msgconform.mock.hooks import Connection
+
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 MAX_BODY = 32 * 1024 * 1024  # upstream's Messages limit
@@ -78,6 +80,14 @@ async def drain(receive: Receive) -> None:
         size += len(message.get("body", b""))
         if message["type"] == "http.disconnect" or not message.get("more_body"):
             return
+
+
+async def close_unanswered(connection: Connection, receive: Receive) -> None:
+    """Close the request's connection without a byte of an answer, then wait until the server
+    has seen it go (an app that returns before that gets a 500 written for it)."""
+    connection.close()
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def parse_json(data: bytes) -> Any:

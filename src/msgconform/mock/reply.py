@@ -47,6 +47,8 @@ class Reply:
         if self.fault.headers is not None:
             headers = self.fault.headers(headers, self.ctx)
         self.started = True
+        if self.ctx.connection is not None:
+            self.ctx.connection.last_type = content_type
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
 
     async def body(self, data: bytes, more: bool = False) -> None:

@@ -51,6 +51,7 @@ class Verdict:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     requests: int = 1
     retries: int = 0
+    notices: list[Failure] = field(default_factory=list)  # the proxy resends nothing
 
 
 class ExchangeJudge:

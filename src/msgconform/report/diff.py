@@ -86,7 +86,7 @@ def compare_findings(result: Diff, old: Run, new: Run) -> None:
     result.new_failing_findings = [
         f.key
         for f in after
-        if f.key not in before and any(o.outcome == "FAIL" for o in f.occurrences)
+        if f.key not in before and not f.notice and any(o.outcome == "FAIL" for o in f.occurrences)
     ]
 
 

@@ -44,6 +44,8 @@ class ResultLike(Protocol):
     def requests(self) -> int: ...
     @property
     def retries(self) -> int: ...
+    @property
+    def notices(self) -> list[Any]: ...
 
 
 def output_tokens(exchange: Exchange) -> int:
@@ -76,7 +78,7 @@ def evidence(exchange: Exchange) -> dict[str, Any]:
         },
         "request_id": exchange.request_id,
         "curl": exchange.curl(),
-    }
+    } | ({"reconnected": exchange.reconnected} if exchange.reconnected else {})
 
 
 def failure_record(failure: Failure) -> dict[str, Any]:
@@ -113,4 +115,10 @@ def case_record(result: ResultLike) -> dict[str, Any]:
         "requests": result.requests,
         "retries": result.retries,
         "output_tokens": sum(output_tokens(e) for e in exchanges),
-    }
+    } | notices_record(result.notices)
+
+
+def notices_record(notices: list[Failure]) -> dict[str, Any]:
+    """Findings that grade nothing (checks/connection.py), kept whatever the outcome; a line
+    without any keeps the shape it always had."""
+    return {"notices": [failure_record(f) for f in notices]} if notices else {}

@@ -40,6 +40,7 @@ class Finding:
     requirement: str
     expected: str
     occurrences: list[Occurrence] = field(default_factory=list)
+    notice: bool = False  # from notices: it graded no case, so it is never a regression
 
     @property
     def key(self) -> str:
@@ -71,17 +72,24 @@ class Finding:
 
 
 def collect(cases: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """Findings of record case lines ({id, outcome, failures}), most serious and common first."""
+    """Findings of record case lines ({id, outcome, failures, notices}), most serious and common
+    first. A notice is a finding whatever the case's outcome: it graded nothing."""
     found: dict[tuple[str, str, str], Finding] = {}
     for case in cases:
-        if case.get("outcome") not in COUNTED:
-            continue
-        for failure in case.get("failures") or []:
+        counted = case.get("outcome") in COUNTED
+        for failure in (case.get("failures") or []) if counted else []:
             add(found, case, failure)
+        for notice in case.get("notices") or []:
+            add(found, case, notice, notice=True)
     return sorted(found.values(), key=order)
 
 
-def add(found: dict[tuple[str, str, str], Finding], case: Mapping[str, Any], failure: Any) -> None:
+def add(
+    found: dict[tuple[str, str, str], Finding],
+    case: Mapping[str, Any],
+    failure: Any,
+    notice: bool = False,
+) -> None:
     # Read with defaults: a record is validated on load, but diff and tests pass partial lines.
     text = {k: str(failure.get(k) or "") for k in ("clause", "check", "symptom", "requirement")}
     level = str(failure.get("level") or "MUST")
@@ -90,7 +98,7 @@ def add(found: dict[tuple[str, str, str], Finding], case: Mapping[str, Any], fai
     if finding is None:
         expected = str(failure.get("expected") or "")
         finding = found[key] = Finding(
-            key[0], key[1], key[2] or None, level, text["requirement"], expected
+            key[0], key[1], key[2] or None, level, text["requirement"], expected, notice=notice
         )
     if rank(level) < rank(finding.level):
         finding.level = level  # the most serious it was graded
@@ -114,6 +122,7 @@ def of_results(results: Iterable[ResultLike]) -> list[Finding]:
             "id": r.case.test_id,
             "outcome": r.outcome,
             "failures": [failure_record(f) for f in r.failures],
+            "notices": [failure_record(f) for f in r.notices],
         }
         for r in results
     )

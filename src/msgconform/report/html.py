@@ -147,7 +147,7 @@ def summary(run: Run) -> str:
 # ---- cases ---------------------------------------------------------------------------------
 
 
-def failure_block(failure: dict[str, Any]) -> str:
+def failure_block(failure: dict[str, Any], kind: str = "failure") -> str:
     rows = [
         ("requirement", f"{failure['clause']} ({failure['level']}): {failure['requirement']}"),
         ("source", failure["source"]),
@@ -160,7 +160,7 @@ def failure_block(failure: dict[str, Any]) -> str:
     if failure.get("symptom"):
         rows.append(("client symptom", failure["symptom"]))
     items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
-    return f'<div class="failure {e(failure["level"])}"><dl>{items}</dl></div>'
+    return f'<div class="{e(kind)} {e(failure["level"])}"><dl>{items}</dl></div>'
 
 
 def headers_text(headers: dict[str, str]) -> str:
@@ -182,6 +182,8 @@ def evidence_block(item: dict[str, Any]) -> str:
     got = f"HTTP {response.get('status')} (ended: {response.get('ended')})"
     if response.get("error"):
         got += f" error: {response['error']}"
+    if item.get("reconnected"):
+        got += f" · resent: {item['reconnected']}"
     return (
         f"<details><summary>Evidence: {e(item['label'])} · {e(got)} · "
         f"request-id {e(item.get('request_id') or 'none')}</summary>"
@@ -208,6 +210,8 @@ def detail_row(case: dict[str, Any], ok: str) -> str:
         parts.append(f"<p>Reason: {e(case['reason'])}</p>")
     parts += [same_symptom(case["same_symptom"])] if case.get("same_symptom") else []
     parts += [failure_block(f) for f in case["failures"]]
+    # Notices grade nothing (a PASS may carry one), so they show as notes, not failures.
+    parts += [failure_block(f, "notice") for f in case.get("notices") or []]
     parts += [evidence_block(item) for item in case["evidence"]]
     if case.get("client_result") is not None:
         shown = body_text(case["client_result"])

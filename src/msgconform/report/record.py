@@ -324,8 +324,9 @@ class RunRecorder:
         self._counts[str(line.get("outcome"))] += 1
         self._requests += int(line.get("requests", 0))
         self._tokens += int(line.get("output_tokens", 0))
-        if line.get("failures"):
-            self._judged.append({k: line.get(k) for k in ("id", "outcome", "failures")})
+        if line.get("failures") or line.get("notices"):
+            kept = ("id", "outcome", "failures", "notices")
+            self._judged.append({k: line.get(k) for k in kept})
         self._write(line)
 
     def finish(self, aborted: bool = False, abort_reason: str | None = None) -> Path:

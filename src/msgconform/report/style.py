@@ -42,9 +42,12 @@ tr.clause td { background: #f6f8fa; font-weight: 600; }
 .detail td { background: #fbfbfc; }
 .failure { border-left: 4px solid #b3261e; padding: .25rem .75rem; margin: .25rem 0 .5rem; }
 .failure.SHOULD { border-color: #9a5b00; }
-.failure dl { display: grid; grid-template-columns: 8rem 1fr; gap: .1rem .75rem; margin: .25rem 0; }
-.failure dt { color: #57606a; }
-.failure dd { margin: 0; }
+.notice { border-left: 4px dashed #9a5b00; padding: .25rem .75rem; margin: .25rem 0 .5rem; }
+.failure dl, .notice dl {
+  display: grid; grid-template-columns: 8rem 1fr; gap: .1rem .75rem; margin: .25rem 0;
+}
+.failure dt, .notice dt { color: #57606a; }
+.failure dd, .notice dd { margin: 0; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem; overflow-x: auto;
       max-height: 24rem; white-space: pre-wrap; word-break: break-all; font-size: 12px; }
 details summary { cursor: pointer; color: #0969da; }

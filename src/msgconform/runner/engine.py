@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgconform.checks import REGISTRY, invariants
+from msgconform.checks import REGISTRY, connection, invariants
 from msgconform.checks.base import CaseContext, ConformanceFailure, to_failure
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import rule_issues
@@ -49,6 +49,12 @@ class CaseResult:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     context: CaseContext | None = field(default=None, repr=False)
     started: float = 0.0
+    # Findings about the connection that grade nothing (checks/connection.py), any outcome.
+    notices: list[Failure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.notices:
+            self.notices = [to_failure(n.check, n) for n in connection.notices(self.exchanges)]
 
     @property
     def requests(self) -> int:
@@ -206,7 +212,8 @@ def raise_on_transport_trouble(case: Case, exchanges: Mapping[str, Exchange]) ->
     """Connection trouble, and rate limits that outlived the retries, are not verdicts."""
     for exchange in exchanges.values():
         if exchange.status is None and exchange.ended in ("connect", "reset"):
-            raise TransportError(f"{exchange.label}: {exchange.error}", exchange)
+            again = f", on the resend; first {exchange.reconnected}" if exchange.reconnected else ""
+            raise TransportError(f"{exchange.label}: {exchange.error}{again}", exchange)
         retried = case.probe_params.get("retry", True)
         if retried and exchange.status in TRANSIENT_STATUSES:
             raise TransportError(

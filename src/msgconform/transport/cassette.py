@@ -186,7 +186,7 @@ class RecordingClient:
             "error": self.redactor.text(exchange.error) if exchange.error else None,
             "elapsed_s": exchange.elapsed_s,
             "retries": exchange.retries,
-        }
+        } | ({"reconnected": exchange.reconnected} if exchange.reconnected else {})
 
     def _chunks(self, chunks: list[Chunk]) -> list[dict[str, Any]]:
         cleaned = [self.redactor.raw(c.data) for c in chunks]
@@ -240,6 +240,7 @@ class Recorded:
             error=resp.get("error"),
             elapsed_s=float(resp.get("elapsed_s", 0.0)),
             retries=int(resp.get("retries", 0)),
+            reconnected=resp.get("reconnected"),
         )
 
 

@@ -138,6 +138,7 @@ class HttpClient:
         self.extra_headers = dict(extra_headers or {})
         self._loop = LoopThread()
         self._client = self._loop.run(self._make_client(concurrency))
+        self._fresh = self._loop.run(self._make_fresh_client())
 
     async def _make_client(self, concurrency: int) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -145,8 +146,16 @@ class HttpClient:
         timeout = httpx.Timeout(connect=self.deadlines.connect, read=None, write=30, pool=None)
         return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
 
+    async def _make_fresh_client(self) -> httpx.AsyncClient:
+        """For the one resend after a closed keep-alive connection: it keeps no connection, so
+        each request it sends opens a new one."""
+        limits = httpx.Limits(max_keepalive_connections=0)
+        timeout = httpx.Timeout(connect=self.deadlines.connect, read=None, write=30, pool=None)
+        return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+
     def close(self) -> None:
         self._loop.run(self._client.aclose())
+        self._loop.run(self._fresh.aclose())
         self._loop.close()
 
     def send(
@@ -168,23 +177,58 @@ class HttpClient:
         all_headers = {"accept-encoding": "identity", **self.extra_headers, **headers}
         if raw_body is not None and not any(h.lower() == "content-type" for h in all_headers):
             all_headers["content-type"] = "application/json"
-        attempt = 0
+        attempt, sent = 0, 0
         while True:
-            wait = self.budget.take_request()
-            if wait:
-                time.sleep(wait)
-            exchange = Exchange(
-                label, method, self.base_url + path, all_headers, json_body, raw_body
+            exchange = self._attempt(
+                Exchange(label, method, self.base_url + path, all_headers, json_body, raw_body),
+                watch,
+                deadlines or self.deadlines,
             )
-            self._loop.run(
-                self._fill(exchange, watch() if watch else None, deadlines or self.deadlines)
-            )
-            exchange.retries = attempt
+            sent += 2 if exchange.reconnected else 1
+            exchange.retries = sent - 1
             delay = self._retry_delay(exchange, attempt) if retry else None
             if delay is None:
                 return exchange
             attempt += 1
             time.sleep(delay)
+
+    def _attempt(
+        self, exchange: Exchange, watch: Callable[[], StreamWatch] | None, deadlines: Deadlines
+    ) -> Exchange:
+        """Send once; if a reused keep-alive connection turns out closed before any response
+        byte, send once more on a new connection and keep why on the exchange that answers.
+
+        RFC 9112 §9.3.1 leaves when a client may retry to RFC 9110 §9.2.2, which does not let a
+        POST be retried blindly but names this case: a client "might automatically retry a POST
+        request if the underlying transport connection closed before any part of a response is
+        received, particularly if an idle persistent connection was used". That is the only
+        reason a POST is sent again here: no byte of a response arrived, on a pooled connection
+        the server had closed. Once only ("A client SHOULD NOT automatically retry a failed
+        automatic retry"): a failure on the new connection is the answer, an ERROR with this
+        evidence."""
+        self._take_budget()
+        closed = self._loop.run(
+            self._fill(exchange, watch() if watch else None, deadlines, self._client)
+        )
+        if closed is None:
+            return exchange
+        first = exchange
+        self._take_budget()
+        exchange = Exchange(
+            first.label, first.method, first.url, first.request_headers,
+            first.request_body, first.raw_request_body,
+        )  # fmt: skip
+        exchange.reconnected = (
+            f"the server closed the reused keep-alive connection before any response byte "
+            f"({closed}, after {first.elapsed_s:.3f}s); sent once more on a new connection"
+        )
+        self._loop.run(self._fill(exchange, watch() if watch else None, deadlines, self._fresh))
+        return exchange
+
+    def _take_budget(self) -> None:
+        wait = self.budget.take_request()
+        if wait:
+            time.sleep(wait)
 
     def _retry_delay(self, exchange: Exchange, attempt: int) -> float | None:
         """Seconds to wait before retrying a transient failure, or None to keep this answer."""
@@ -200,19 +244,32 @@ class HttpClient:
         return min(hinted if hinted is not None else backoff, self.retry_after_cap)
 
     async def _fill(
-        self, exchange: Exchange, watch: StreamWatch | None, deadlines: Deadlines
-    ) -> None:
+        self,
+        exchange: Exchange,
+        watch: StreamWatch | None,
+        deadlines: Deadlines,
+        client: httpx.AsyncClient,
+    ) -> str | None:
+        """Send and read; return why the request may go again on a new connection (it went on a
+        reused connection the server had closed before any response byte), else None."""
         start = time.monotonic()
-        request = self._client.build_request(
+        opened: list[str] = []  # the TCP connects of this request: none on a reused connection
+
+        async def trace(event: str, info: Mapping[str, Any]) -> None:
+            if event.startswith("connection.connect_tcp."):
+                opened.append(event)
+
+        request = client.build_request(
             exchange.method,
             exchange.url,
             headers=exchange.request_headers,
             content=exchange.raw_request_body,
+            extensions={"trace": trace},
         )
+        closed = None
         try:
             response = await asyncio.wait_for(
-                self._client.send(request, stream=True),
-                deadlines.connect + deadlines.first_byte,
+                client.send(request, stream=True), deadlines.connect + deadlines.first_byte
             )
         except TimeoutError:
             exchange.ended, exchange.error = "first_byte_timeout", "no response headers in time"
@@ -220,6 +277,8 @@ class HttpClient:
             exchange.ended, exchange.error = "connect", f"cannot connect: {exc}"
         except httpx.HTTPError as exc:
             exchange.ended, exchange.error = "reset", f"{type(exc).__name__}: {exc}"
+            if not opened and closed_before_response(exc):
+                closed = exchange.error
         else:
             exchange.status = response.status_code
             exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -228,6 +287,7 @@ class HttpClient:
             finally:
                 await response.aclose()
         exchange.elapsed_s = time.monotonic() - start
+        return closed
 
     async def _read_body(
         self,
@@ -271,6 +331,16 @@ class HttpClient:
         if waiting_close:
             return "close_timeout"
         return "total_timeout" if time.monotonic() >= end_by - 0.001 else "idle_timeout"
+
+
+def closed_before_response(exc: httpx.HTTPError) -> bool:
+    """The errors a connection closed under a request give before any response byte: httpcore's
+    "Server disconnected without sending a response." (EOF while waiting for the status line),
+    or a reset while writing the request or waiting for the answer. Any other protocol error
+    means a response, however broken, had begun; it is evidence, never sent again."""
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return str(exc).startswith("Server disconnected without sending a response")
+    return isinstance(exc, (httpx.ReadError, httpx.WriteError))
 
 
 def encode_body(json_body: Any) -> bytes:

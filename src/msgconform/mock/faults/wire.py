@@ -5,8 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.mock.hooks import Ctx, Fault
+from msgconform.mock.hooks import Connection, Ctx, Fault
 from msgconform.mock.wire import DONE_FRAME, Step, frame, split_utf8
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def _answered_a_stream(connection: Connection, ctx: Ctx) -> bool:
+    return not connection.last_type.startswith(b"text/event-stream")
+
+
+def _keep_alive_advertised(headers: Headers, ctx: Ctx) -> Headers:
+    return [*headers, (b"connection", b"keep-alive")]
+
+
+def _close_announced_after_stream(headers: Headers, ctx: Ctx) -> Headers:
+    # uvicorn closes the connection after an answer whose own headers say Connection: close.
+    streams = any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers)
+    return [*headers, (b"connection", b"close")] if streams else headers
 
 
 def after_first_delta(steps: list[Step], extra: list[Step], keep_rest: bool = True) -> list[Step]:
@@ -72,6 +88,20 @@ FAULTS: list[Fault] = [
         "the connection is cut (no final chunk) after the first delta",
         ("ERR-005", "STREAM-012"),
         steps=lambda st, ctx: after_first_delta(st, [Step(reset=True)], keep_rest=False),
+    ),
+    Fault(
+        "close_after_stream",
+        "a connection that carried an SSE answer (with Connection: keep-alive) is closed, "
+        "unanswered, when the next request comes on it: llama.cpp's close racing that request",
+        ("HDR-007",),
+        serve=_answered_a_stream,
+        headers=_keep_alive_advertised,
+    ),
+    Fault(
+        "close_after_stream_announced",
+        "the connection is closed after each SSE answer, which says Connection: close",
+        legal=True,
+        headers=_close_announced_after_stream,
     ),
     Fault(
         "crlf_line_endings",

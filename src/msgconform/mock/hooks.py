@@ -141,7 +141,7 @@ HookName = Literal[
     "serve", "auth", "version", "first_byte", "request", "issues", "tokens", "models", "message",
     "sse", "body", "raw", "events", "frame", "steps", "status", "error", "content_type", "headers",
 ]  # fmt: skip
-H = TypeVar("H", bound=Callable[..., Any])
+HookFn = TypeVar("HookFn", bound=Callable[..., Any])
 
 
 class Faults(list[Fault]):
@@ -149,8 +149,9 @@ class Faults(list[Fault]):
 
     A fault made of one hook function is declared on that function, `@FAULTS.hook("error",
     "ERR-001")`: its name is the function's without the leading `_`, its description the first
-    line of the docstring (what it breaks, as `--list-faults` prints it). A fault of several hooks,
-    or of a hook a helper builds, is a `Fault(...)` appended with its keywords."""
+    line of the docstring (what it breaks, as `--list-faults` prints it; later lines say why or
+    how). A fault of several hooks, or of a hook a helper builds, is a `Fault(...)` appended with
+    its keywords."""
 
     def hook(
         self,
@@ -160,13 +161,15 @@ class Faults(list[Fault]):
         description: str | None = None,
         legal: bool = False,
         invariant_only: bool = False,
-    ) -> Callable[[H], H]:
-        def declare(fn: H) -> H:
-            # Each hook's own signature is checked where app.py calls it; here any one may be set.
-            slot: dict[str, Any] = {at: fn}
-            name_ = name or fn.__name__.removeprefix("_")
-            doc = description or _summary(fn)
-            self.append(Fault(name_, doc, clauses, legal, invariant_only, **slot))
+    ) -> Callable[[HookFn], HookFn]:
+        """Declare the decorated function as the `at` hook of a new fault breaking `clauses`."""
+
+        def declare(fn: HookFn) -> HookFn:
+            slot: dict[str, Any] = {at: fn}  # its signature is checked where app.py calls it
+            named = name or fn.__name__.removeprefix("_")
+            self.append(
+                Fault(named, description or _summary(fn), clauses, legal, invariant_only, **slot)
+            )
             return fn
 
         return declare

@@ -4,13 +4,14 @@ description from the docstring; the helpers that build hooks keep both."""
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import get_args
 
 import pytest
 
 from msgconform.contract.document import SchemaIssue
 from msgconform.mock import faults
 from msgconform.mock.faults.request import reject_if
-from msgconform.mock.hooks import Ctx, ErrorOut, Faults
+from msgconform.mock.hooks import Ctx, ErrorOut, Fault, Faults, HookName
 
 META = {"name", "description", "clauses", "legal", "invariant_only"}
 
@@ -92,3 +93,7 @@ def test_reject_if_keeps_the_tests_name_and_refuses_only_what_it_picks() -> None
 def test_every_collected_fault_sets_a_hook() -> None:
     for fault in faults.FAULTS.values():
         assert hooks_set(fault), fault.name
+
+
+def test_hook_names_are_the_hooks_of_a_fault() -> None:
+    assert set(get_args(HookName)) == {f.name for f in fields(Fault)} - META

@@ -5,10 +5,11 @@ hook of the request's fault, if it has one; no fault is named outside mock/fault
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 
 @dataclass
@@ -134,3 +135,48 @@ class Fault:
 
 
 NO_FAULT = Fault("none", "the clean mock")
+
+# The hooks of a Fault, as `Faults.hook` names the one a function fills.
+HookName = Literal[
+    "serve", "auth", "version", "first_byte", "request", "issues", "tokens", "models", "message",
+    "sse", "body", "raw", "events", "frame", "steps", "status", "error", "content_type", "headers",
+]  # fmt: skip
+HookFn = TypeVar("HookFn", bound=Callable[..., Any])
+
+
+class Faults(list[Fault]):
+    """A module's faults, as `mock/faults/` collects them (its `FAULTS`).
+
+    A fault made of one hook function is declared on that function, `@FAULTS.hook("error",
+    "ERR-001")`: its name is the function's without the leading `_`, its description the first
+    line of the docstring (what it breaks, as `--list-faults` prints it; later lines say why or
+    how). A fault of several hooks, or of a hook a helper builds, is a `Fault(...)` appended with
+    its keywords."""
+
+    def hook(
+        self,
+        at: HookName,
+        *clauses: str,
+        name: str | None = None,
+        description: str | None = None,
+        legal: bool = False,
+        invariant_only: bool = False,
+    ) -> Callable[[HookFn], HookFn]:
+        """Declare the decorated function as the `at` hook of a new fault breaking `clauses`."""
+
+        def declare(fn: HookFn) -> HookFn:
+            slot: dict[str, Any] = {at: fn}  # its signature is checked where app.py calls it
+            named = name or fn.__name__.removeprefix("_")
+            self.append(
+                Fault(named, description or _summary(fn), clauses, legal, invariant_only, **slot)
+            )
+            return fn
+
+        return declare
+
+
+def _summary(fn: Callable[..., Any]) -> str:
+    doc = inspect.getdoc(fn)
+    if not doc:
+        raise TypeError(f"fault hook {fn.__name__} has no docstring to describe its fault")
+    return doc.partition("\n")[0]

@@ -1,7 +1,8 @@
 """The catalogue of named mock faults: each changes one observable thing and names the clauses
 it breaks; legal variants (legal=True) break none and a suite must not flag them.
 
-Every module of this package lists its faults in `FAULTS`; they are collected here, so a new
+Every module of this package lists its faults in its `FAULTS` (a `hooks.Faults`; most are
+declared with `@FAULTS.hook(...)` on their hook function); they are collected here, so a new
 module needs no registration. Select one per server (`msgconform mock --fault NAME`,
 `MockServer(..., fault=NAME)`) or per request (header `x-msgconform-fault: NAME`, which wins over
 the server's)."""

@@ -5,22 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from msgconform.mock.gate import auth_verdict, usable_keys
-from msgconform.mock.hooks import AuthCheck, Ctx, ErrorOut, Fault
+from msgconform.mock.hooks import AuthCheck, Ctx, ErrorOut, Faults
 from msgconform.mock.reply import error
 
 ALTERNATES = "conflicting_auth_alternates"
 
 
-def _accept_rejected(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
-    return auth_verdict(replace(check, accepted=check.accepted + check.rejected))
+FAULTS = Faults()
 
 
-def _refuse_last_accepted(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
-    return auth_verdict(replace(check, accepted=check.accepted[:-1]))
+@FAULTS.hook("auth", "AUTH-006")
+def _conflicting_auth_alternates(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """x-api-key plus Authorization together: accepted and refused in turn
 
-
-def _alternate(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
-    """Two credentials together are refused every second time (the first time they pass)."""
+    Two credentials together are refused every second time (the first time they pass)."""
     if len(check.creds) > 1:
         turn = ctx.tally[ALTERNATES]
         ctx.tally[ALTERNATES] += 1
@@ -29,48 +27,31 @@ def _alternate(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
     return auth_verdict(check)
 
 
-def _any_key(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
-    return None if usable_keys(check) else auth_verdict(check)
-
-
-def _no_key(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+@FAULTS.hook("auth", "AUTH-003")
+def _accept_missing_api_key(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """requests without a key are served"""
     return None if not check.creds else auth_verdict(check)
 
 
-def _only_on_messages(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+@FAULTS.hook("auth", "AUTH-004")
+def _accept_wrong_key(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """any key value is accepted"""
+    return None if usable_keys(check) else auth_verdict(check)
+
+
+@FAULTS.hook("auth", "AUTH-002")
+def _accept_rejected_scheme(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """a scheme the profile rejects authenticates"""
+    return auth_verdict(replace(check, accepted=check.accepted + check.rejected))
+
+
+@FAULTS.hook("auth", "AUTH-001")
+def _reject_accepted_scheme(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """the profile's last accepted scheme is refused"""
+    return auth_verdict(replace(check, accepted=check.accepted[:-1]))
+
+
+@FAULTS.hook("auth", "AUTH-005")
+def _auth_only_on_messages(check: AuthCheck, ctx: Ctx) -> ErrorOut | None:
+    """count_tokens and models need no key"""
     return auth_verdict(check) if ctx.route == "/v1/messages" else None
-
-
-FAULTS: list[Fault] = [
-    Fault(
-        ALTERNATES,
-        "x-api-key plus Authorization together: accepted and refused in turn",
-        ("AUTH-006",),
-        auth=_alternate,
-    ),
-    Fault(
-        "accept_missing_api_key",
-        "requests without a key are served",
-        ("AUTH-003",),
-        auth=_no_key,
-    ),
-    Fault("accept_wrong_key", "any key value is accepted", ("AUTH-004",), auth=_any_key),
-    Fault(
-        "accept_rejected_scheme",
-        "a scheme the profile rejects authenticates",
-        ("AUTH-002",),
-        auth=_accept_rejected,
-    ),
-    Fault(
-        "reject_accepted_scheme",
-        "the profile's last accepted scheme is refused",
-        ("AUTH-001",),
-        auth=_refuse_last_accepted,
-    ),
-    Fault(
-        "auth_only_on_messages",
-        "count_tokens and models need no key",
-        ("AUTH-005",),
-        auth=_only_on_messages,
-    ),
-]

@@ -5,26 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.contract.document import SchemaIssue
-from msgconform.mock.hooks import Ctx, ErrorOut, Fault
+from msgconform.mock.faults.request import drop_field, reject_if
+from msgconform.mock.hooks import Ctx, ErrorOut, Fault, Faults
 
 Event = tuple[str, dict[str, Any]]
 
 
-def _without(key: str) -> Any:
-    def hook(body: Any, ctx: Ctx) -> Any:
-        return {k: v for k, v in body.items() if k != key} if isinstance(body, dict) else body
-
-    return hook
+FAULTS = Faults()
 
 
-def _refuse(key: str, rule: str) -> Any:
-    def hook(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
-        if issues or not isinstance(ctx.body, dict) or key not in ctx.body:
-            return issues
-        return [SchemaIssue(key, rule)]
+@FAULTS.hook("request", "STOP-005")
+def _ignore_stop_sequences(body: Any, ctx: Ctx) -> Any:
+    """stop_sequences are dropped: the reply runs past them"""
+    return drop_field(body, "stop_sequences")
 
-    return hook
+
+@FAULTS.hook("request", "STOP-006")
+def _ignore_tool_choice(body: Any, ctx: Ctx) -> Any:
+    """tool_choice is dropped: a forced tool call becomes auto"""
+    return drop_field(body, "tool_choice")
+
+
+@FAULTS.hook("issues", "REQ-001")
+@reject_if("top_k", "top_k is not supported")
+def _reject_top_k(body: dict[str, Any]) -> bool:
+    """requests with top_k get 400"""
+    return "top_k" in body
 
 
 def _crash_on_top_p(err: ErrorOut, ctx: Ctx) -> ErrorOut:
@@ -33,44 +39,23 @@ def _crash_on_top_p(err: ErrorOut, ctx: Ctx) -> ErrorOut:
     return err
 
 
-def _cut_after_thinking(events: list[Event], ctx: Ctx) -> list[Event]:
-    """The stream stops, without message_stop or an error event, once thinking has begun."""
-    for i, (_, data) in enumerate(events):
-        if data.get("delta", {}).get("type") == "thinking_delta":
-            return events[: i + 1]
-    return events
-
-
-FAULTS: list[Fault] = [
-    Fault(
-        "ignore_stop_sequences",
-        "stop_sequences are dropped: the reply runs past them",
-        ("STOP-005",),
-        request=_without("stop_sequences"),
-    ),
-    Fault(
-        "ignore_tool_choice",
-        "tool_choice is dropped: a forced tool call becomes auto",
-        ("STOP-006",),
-        request=_without("tool_choice"),
-    ),
-    Fault(
-        "reject_top_k",
-        "requests with top_k get 400",
-        ("REQ-001",),
-        issues=_refuse("top_k", "top_k is not supported"),
-    ),
+FAULTS.append(
     Fault(
         "top_p_500",
         "requests with top_p get 500 api_error",
         ("REQ-001",),
-        issues=_refuse("top_p", "top_p crashes the sampler"),
+        issues=reject_if("top_p", "top_p crashes the sampler")(lambda body: "top_p" in body),
         error=_crash_on_top_p,
-    ),
-    Fault(
-        "thinking_stream_cut",
-        "a stream with thinking ends after the first thinking_delta",
-        ("REQ-010",),
-        events=_cut_after_thinking,
-    ),
-]
+    )
+)
+
+
+@FAULTS.hook("events", "REQ-010")
+def _thinking_stream_cut(events: list[Event], ctx: Ctx) -> list[Event]:
+    """a stream with thinking ends after the first thinking_delta
+
+    The stream stops, without message_stop or an error event, once thinking has begun."""
+    for i, (_, data) in enumerate(events):
+        if data.get("delta", {}).get("type") == "thinking_delta":
+            return events[: i + 1]
+    return events

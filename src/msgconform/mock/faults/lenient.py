@@ -19,7 +19,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from msgconform.mock.hooks import Ctx, Fault
+from msgconform.mock.hooks import Ctx, Faults
 
 Body = dict[str, Any]
 # The top-level fields of the upstream request; anything else is ignored (REQ-014, inferred).
@@ -182,20 +182,15 @@ TOLERATED: tuple[Callable[[Body], None], ...] = (
 )  # fmt: skip
 
 
+FAULTS = Faults()
+
+
+@FAULTS.hook("request", legal=True, name="lenient_request_rules")
 def tolerate(body: Any, ctx: Ctx) -> Any:
+    """serves what breaks only an inferred rule or a SHOULD (repaired the forgiving way)"""
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return body  # not a Messages request this server can read: refused as usual
     repaired = copy.deepcopy(body)
     for rule in TOLERATED:
         rule(repaired)
     return repaired
-
-
-FAULTS: list[Fault] = [
-    Fault(
-        "lenient_request_rules",
-        "serves what breaks only an inferred rule or a SHOULD (repaired the forgiving way)",
-        legal=True,
-        request=tolerate,
-    ),
-]

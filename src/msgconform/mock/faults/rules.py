@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from msgconform.contract.document import SchemaIssue
-from msgconform.mock.hooks import Ctx, Fault
+from msgconform.mock.hooks import Ctx, Fault, Faults
 from msgconform.mock.rules import MOCK_RULES
 
 RANGED = ("temperature", "top_p", "top_k", "max_tokens")
@@ -27,49 +27,9 @@ def _accept_rule(rule_id: str) -> Any:
     return hook
 
 
-def _accept_out_of_range(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
-    return [
-        i for i in issues if not (i.path in RANGED and any(w in i.message for w in RANGE_WORDS))
-    ]
-
-
-def _accept_tool_schema_issues(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
-    return [i for i in issues if not i.path.startswith("tools.")]
-
-
-def _lax_integer(value: Any) -> Any:
-    """What a lax (coercing) server makes of "16", 1.5 and 16.0."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float) and value == value and abs(value) < 2**53:
-        return int(value)
-    return value
-
-
-def _coerce_integers(body: Any, ctx: Ctx) -> Any:
-    if not isinstance(body, dict):
-        return body
-    return {k: _lax_integer(v) if k in INTEGER_FIELDS else v for k, v in body.items()}
-
-
-def _exclusive_top_k(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
-    """Seed 004's "x > 0" read literally: top_k 0, a legal value, refused."""
-    if issues or not isinstance(ctx.body, dict) or ctx.body.get("top_k") != 0:
-        return issues
-    return [SchemaIssue("top_k", "must be > 0")]
-
-
-def _touches_a_rule(body: dict[str, Any]) -> bool:
-    return any(key in body for key in ("tools", "tool_choice", "stop_sequences", "thinking"))
-
-
-def _reject_rule_examples(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
-    if issues or not isinstance(ctx.body, dict) or not _touches_a_rule(ctx.body):
-        return issues
-    return [SchemaIssue("tools", "cross-field rules misread: refused")]
-
-
-FAULTS: list[Fault] = [
+FAULTS = Faults()
+# Each lets one of the mock's own rules (mock/rules.py) through.
+FAULTS += [
     Fault(
         "accept_tool_choice_unknown_tool",
         "a tool_choice naming a tool not in tools is served",
@@ -112,34 +72,57 @@ FAULTS: list[Fault] = [
         ("REQ-035",),
         issues=_accept_rule("thinking-budget-below-max-tokens"),
     ),
-    Fault(
-        "accept_out_of_range",
-        "temperature, top_p, top_k and max_tokens outside their range are served",
-        ("REQ-038",),
-        issues=_accept_out_of_range,
-    ),
-    Fault(
-        "accept_unknown_server_tool",
-        "a tool of an undocumented server-tool type (and no input_schema) is served",
-        ("REQ-036",),
-        issues=_accept_tool_schema_issues,
-    ),
-    Fault(
-        "coerce_integers",
-        'max_tokens and top_k given as "16", 1.5 or 16.0 are coerced and served',
-        ("REQ-037",),
-        request=_coerce_integers,
-    ),
-    Fault(
-        "top_k_zero_refused",
-        "top_k 0 gets 400: an inclusive minimum read as exclusive",
-        ("REQ-001",),
-        issues=_exclusive_top_k,
-    ),
-    Fault(
-        "reject_rule_examples",
-        "valid requests with tools, tool_choice, stop_sequences or thinking get 400",
-        ("REQ-001",),
-        issues=_reject_rule_examples,
-    ),
 ]
+
+
+@FAULTS.hook("issues", "REQ-038")
+def _accept_out_of_range(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    """temperature, top_p, top_k and max_tokens outside their range are served"""
+    return [
+        i for i in issues if not (i.path in RANGED and any(w in i.message for w in RANGE_WORDS))
+    ]
+
+
+@FAULTS.hook("issues", "REQ-036")
+def _accept_unknown_server_tool(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    """a tool of an undocumented server-tool type (and no input_schema) is served"""
+    return [i for i in issues if not i.path.startswith("tools.")]
+
+
+def _lax_integer(value: Any) -> Any:
+    """What a lax (coercing) server makes of "16", 1.5 and 16.0."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value == value and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+@FAULTS.hook("request", "REQ-037")
+def _coerce_integers(body: Any, ctx: Ctx) -> Any:
+    """max_tokens and top_k given as "16", 1.5 or 16.0 are coerced and served"""
+    if not isinstance(body, dict):
+        return body
+    return {k: _lax_integer(v) if k in INTEGER_FIELDS else v for k, v in body.items()}
+
+
+@FAULTS.hook("issues", "REQ-001")
+def _top_k_zero_refused(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    """top_k 0 gets 400: an inclusive minimum read as exclusive
+
+    Seed 004's "x > 0" read literally: top_k 0, a legal value, refused."""
+    if issues or not isinstance(ctx.body, dict) or ctx.body.get("top_k") != 0:
+        return issues
+    return [SchemaIssue("top_k", "must be > 0")]
+
+
+def _touches_a_rule(body: dict[str, Any]) -> bool:
+    return any(key in body for key in ("tools", "tool_choice", "stop_sequences", "thinking"))
+
+
+@FAULTS.hook("issues", "REQ-001")
+def _reject_rule_examples(issues: list[SchemaIssue], ctx: Ctx) -> list[SchemaIssue]:
+    """valid requests with tools, tool_choice, stop_sequences or thinking get 400"""
+    if issues or not isinstance(ctx.body, dict) or not _touches_a_rule(ctx.body):
+        return issues
+    return [SchemaIssue("tools", "cross-field rules misread: refused")]

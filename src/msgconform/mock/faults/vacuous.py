@@ -6,17 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.mock.hooks import Ctx, Fault
+from msgconform.mock.hooks import Ctx, Faults
+
+FAULTS = Faults()
 
 
-def _sequence_as_end_turn(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+@FAULTS.hook("message", "STOP-003")
+def _stop_sequence_end_turn(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+    """a matched stop sequence ends with stop_reason end_turn, stop_sequence still set"""
     if message["stop_reason"] == "stop_sequence":
         message["stop_reason"] = "end_turn"
     return message
 
 
-def _cache_split(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
-    """Streams report all but one input token as read from the cache (1+24 beside JSON's 25)."""
+@FAULTS.hook("message", legal=True)
+def _cache_split_usage(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+    """streams count input as 1 + cache reads, JSON as input_tokens alone (same total)
+
+    Streams report all but one input token as read from the cache (1+24 beside JSON's 25)."""
     usage = message["usage"]
     if ctx.stream and usage.get("input_tokens", 0) > 1:
         usage["cache_read_input_tokens"] = (usage.get("cache_read_input_tokens") or 0) + (
@@ -24,19 +31,3 @@ def _cache_split(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
         )
         usage["input_tokens"] = 1
     return message
-
-
-FAULTS: list[Fault] = [
-    Fault(
-        "stop_sequence_end_turn",
-        "a matched stop sequence ends with stop_reason end_turn, stop_sequence still set",
-        ("STOP-003",),
-        message=_sequence_as_end_turn,
-    ),
-    Fault(
-        "cache_split_usage",
-        "streams count input as 1 + cache reads, JSON as input_tokens alone (same total)",
-        legal=True,
-        message=_cache_split,
-    ),
-]

@@ -181,6 +181,8 @@ class Profile:
     # The models `--models all` covers; empty: the default model alone.
     model_list: tuple[str, ...]
     features: Mapping[str, bool | None]  # None: not declared (--features did not name it)
+    # What the profile file (or --features) itself says, before the defaults fill the rest.
+    declared: Mapping[str, bool]
     limits: Limits
     sources: tuple[str, ...]
     raw: Mapping[str, Any] = field(repr=False)
@@ -217,8 +219,7 @@ class Profile:
     def declares(self, feature: str) -> bool | None:
         """What the profile itself says of a feature: True, False (declared absent), or None
         where it says nothing (a default or a --features list that does not name it)."""
-        said = (self.raw.get("features") or {}).get(feature)
-        return said if isinstance(said, bool) else None
+        return self.declared.get(feature)
 
     def model(self, which: str = "default") -> str:
         return self.models.get(which) or self.models["default"]
@@ -288,6 +289,7 @@ def from_data(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Profile:
         models={str(k): str(v) for k, v in data["models"].items()},
         model_list=tuple(str(m) for m in data.get("model_list") or []),
         features={**FEATURE_DEFAULTS, **data["features"]},
+        declared={k: v for k, v in data["features"].items() if isinstance(v, bool)},
         limits=Limits.from_data(data["limits"]),
         sources=tuple(data["sources"]),
         raw=data,

@@ -154,7 +154,7 @@ def new_examples(run: Run) -> Iterator[dict[str, Any]]:
         if drawn is None:
             run.dropped += 1
             continue
-        yield drawn if run.plan.mode == "positive" else drawn[0]
+        yield drawn if run.plan.mode == "positive" else drawn.body
 
 
 # ------------------------------------------------------------------ sending and judging

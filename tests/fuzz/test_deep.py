@@ -29,9 +29,7 @@ from msgconform.runner.engine import CaseResult, Engine
 from msgconform.transport.session import Session
 
 KEY = "sk-deep-test-0123456789abcdef"
-NEGATIVE = next(
-    c for c in load_area(SUITES / "fuzz" / "cases.yaml") if c.id == "negative-messages"
-)
+NEGATIVE = next(c for c in load_area(SUITES / "fuzz" / "cases.yaml") if c.id == "negative-messages")
 # Seed 3 keeps 4 examples within 32 draws on the bundled contract (a few seconds).
 SEED, EXAMPLES = 3, 4
 

@@ -295,9 +295,10 @@ def test_negative_examples_break_exactly_one_thing() -> None:
     assert {m.path for m in made if "." in m.path}, "nested fields are broken"
     for made_one in made:
         assert [b.what for b in request_breaks(contract, made_one.body)] == [made_one.brk.what]
-        assert len(contract.request_issues(made_one.body)) + len(
-            rule_issues(contract, made_one.body)
-        ) == 1
+        assert (
+            len(contract.request_issues(made_one.body)) + len(rule_issues(contract, made_one.body))
+            == 1
+        )
 
 
 # ------------------------------------------------------------------ diff by verdict

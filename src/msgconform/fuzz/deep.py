@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from typing import Any
 
@@ -64,7 +64,9 @@ class Enough(Exception):
 def draw_until(shape: Shape, seed: int, draws: int, enough: Callable[[Any], bool]) -> int:
     """Hand the bodies of up to `draws` schemathesis NEGATIVE cases for the shape's endpoint,
     seeded, to `enough` until it says so; how many were drawn."""
-    schema = schemathesis.openapi.from_dict(document(shape.contract, shape.features, shape.endpoint))
+    schema = schemathesis.openapi.from_dict(
+        document(shape.contract, shape.features, shape.endpoint)
+    )
     operation = schema[ENDPOINTS[shape.endpoint]]["POST"]
     strategy = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
     drawn = 0
@@ -87,11 +89,8 @@ def draw_until(shape: Shape, seed: int, draws: int, enough: Callable[[Any], bool
         if enough(case.body):
             raise Enough
 
-    with only_hypothesis_constants():
-        try:
-            collect()
-        except Enough:
-            pass
+    with only_hypothesis_constants(), suppress(Enough):
+        collect()
     return drawn
 
 
@@ -123,16 +122,16 @@ def only_hypothesis_constants() -> Iterator[None]:
         cache.cache.clear()
 
 
-def shaped_negative(body: Any, shape: Shape) -> dict[str, Any] | None:
+def shaped_negative(drawn: Any, shape: Shape) -> dict[str, Any] | None:
     """The drawn body for the profile (its model, max_tokens at most its cap, no stream on a
     JSON case), or None when it is no JSON object a server could parse."""
-    if not isinstance(body, dict):
+    if not isinstance(drawn, dict):
         return None  # raw bytes (schemathesis' syntax fuzzing) or another media type
     try:
-        json.dumps(body, allow_nan=False)
+        json.dumps(drawn, allow_nan=False)
     except (TypeError, ValueError):
         return None  # NaN, Infinity, or something JSON cannot say
-    body = dict(body)
+    body: dict[str, Any] = dict(drawn)
     if isinstance(body.get("model"), str):
         body["model"] = shape.profile.model("small")
     tokens, cap = body.get("max_tokens"), shape.profile.limits.max_tokens_cap

@@ -120,7 +120,9 @@ def block_missing_field(body: Body, rng: random.Random, shape: Shape) -> Broken 
         if i is None:
             return None
         body = _with_blocks(body, i)
-        places = [(i, j) for j, b in enumerate(body["messages"][i]["content"]) if b.get("type") in fields]
+        places = [
+            (i, j) for j, b in enumerate(body["messages"][i]["content"]) if b.get("type") in fields
+        ]
         if not places:
             return None
     else:
@@ -174,7 +176,10 @@ def input_schema(body: Body, rng: random.Random, shape: Shape) -> Broken | None:
     if not custom:
         if not shape.profile.has("tools"):
             return None
-        body["tools"] = [*body.get("tools", []), {"name": TOOL_NAME, "input_schema": {"type": "object"}}]
+        body["tools"] = [
+            *body.get("tools", []),
+            {"name": TOOL_NAME, "input_schema": {"type": "object"}},
+        ]
         custom = _custom_tools(body)
         if request_breaks(shape.contract, body, shape.endpoint):
             return None

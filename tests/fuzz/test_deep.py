@@ -5,6 +5,7 @@ schemathesis; the option reaches the probe from both the command and the pytest 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -73,6 +74,26 @@ def test_same_seed_draws_the_same_examples_each_breaking_one_thing(profile: Prof
         assert [b.what for b in request_breaks(contract, made.body)] == [made.brk.what]
         issues = contract.request_issues(made.body) + rule_issues(contract, made.body)
         assert len(issues) == 1, issues
+
+
+def test_the_seed_draws_the_same_in_another_process(profile: Profile) -> None:
+    """hypothesis mixes the literals of loaded local modules into its draws; fuzz/deep.py turns
+    that off, or a pytest run (tests, conftest loaded) would draw other examples than this."""
+    here, _ = deep_negatives(Shape(Contract.load(), profile, "messages", False), SEED, EXAMPLES)
+    code = (
+        "import json\n"
+        "from msgconform.contract.document import Contract\n"
+        "from msgconform.core.profiles import load\n"
+        "from msgconform.fuzz.deep import deep_negatives\n"
+        "from msgconform.fuzz.shape import Shape\n"
+        "shape = Shape(Contract.load(), load('mock'), 'messages', False)\n"
+        f"kept, _ = deep_negatives(shape, {SEED}, {EXAMPLES})\n"
+        "print(json.dumps([m.body for m in kept], sort_keys=True))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert json.loads(done.stdout) == json.loads(json.dumps([m.body for m in here]))
 
 
 def test_clean_mock_refuses_every_deep_example(profile: Profile, url: str) -> None:

@@ -107,6 +107,7 @@ def test_clean_mock_refuses_every_deep_example(profile: Profile, url: str) -> No
         exchange = result.exchanges[label]
         assert exchange.status == 400
         assert example_problem(exchange, Contract.load(), profile) is None
+        assert KEY.encode() not in (exchange.raw_request_body or b"")
 
 
 def test_lenient_variant_has_no_fail(profile: Profile, url: str) -> None:

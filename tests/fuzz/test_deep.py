@@ -27,6 +27,7 @@ from msgconform.fuzz.shape import Shape
 from msgconform.mock.server import MockServer
 from msgconform.runner import options
 from msgconform.runner.engine import CaseResult, Engine
+from msgconform.runner.plan import estimate
 from msgconform.transport.session import Session
 
 KEY = "sk-deep-test-0123456789abcdef"
@@ -180,3 +181,9 @@ def test_a_default_run_never_imports_schemathesis(tmp_path: object) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300
     )
     assert done.stdout.strip().splitlines()[-1] == "not loaded 0", done.stdout[-2000:]
+
+
+def test_the_dry_run_plan_counts_the_deep_examples(profile: Profile) -> None:
+    fuzz_cases = load_area(SUITES / "fuzz" / "cases.yaml")
+    plain, deep = estimate(profile, fuzz_cases), estimate(profile, fuzz_cases, deep=True)
+    assert deep.requests - plain.requests == profile.limits.fuzz_examples  # the negative case's

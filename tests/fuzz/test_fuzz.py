@@ -13,7 +13,7 @@ import pytest
 
 import msgconform.fuzz.probe as fuzz
 from msgconform.contract.document import Contract
-from msgconform.contract.rules import request_breaks
+from msgconform.contract.rules import request_breaks, rule_issues
 from msgconform.core import profiles
 from msgconform.core.cases import Case, load_area
 from msgconform.core.errors import ConfigError
@@ -290,10 +290,15 @@ def test_negative_examples_break_exactly_one_thing() -> None:
     rng = random.Random(5)
     made = [m for m in (negative(rng, shape) for _ in range(200)) if m is not None]
     assert len(made) >= 150
-    whats = {brk.what for _, brk in made}
+    whats = {m.brk.what for m in made}
     assert {w for w in whats if w.startswith("rule:")}, "rule counter-examples are drawn"
-    for body, brk in made:
-        assert [b.what for b in request_breaks(contract, body)] == [brk.what]
+    assert {m.path for m in made if "." in m.path}, "nested fields are broken"
+    for made_one in made:
+        assert [b.what for b in request_breaks(contract, made_one.body)] == [made_one.brk.what]
+        assert (
+            len(contract.request_issues(made_one.body)) + len(rule_issues(contract, made_one.body))
+            == 1
+        )
 
 
 # ------------------------------------------------------------------ diff by verdict

@@ -1,6 +1,7 @@
 """Part 1: the full conformance run against the mock (`msgconform run` in a subprocess, as a user
 runs it) against a plain loop of as many raw httpx requests to the mock in this process (the
-suite's mock also runs in-process, a uvicorn thread beside the client)."""
+suite's mock also runs in-process, a uvicorn thread beside the client); and the nightly
+`--explore deep` run (seed fixed) against the plain one."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ class SuiteBroken(Exception):
     """The run wrote no record: nothing to time."""
 
 
-def run_suite(out: Path) -> tuple[float, dict[str, Any], int]:
+DEEP_SEED = 20261204
+DEEP = ("--explore", "deep", "--seed", str(DEEP_SEED))
+# A deep run takes about a minute (schemathesis drawing is most of it): at most this many.
+DEEP_REPEAT = 3
+
+
+def run_suite(out: Path, extra: tuple[str, ...] = ()) -> tuple[float, dict[str, Any], int]:
     argv = [
         sys.executable,
         "-m",
@@ -32,6 +39,7 @@ def run_suite(out: Path) -> tuple[float, dict[str, Any], int]:
         "--out",
         str(out),
         "-q",
+        *extra,
     ]
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -79,7 +87,29 @@ def measure(repeat: int, quick: bool, log: Any = print) -> list[Figure]:
                 f"suite: {seconds:.1f} s wall, {requests} requests, raw loop {raw.values[-1]:.2f} s"
             )
     note = broken or f"{requests} requests; exit {sorted(statuses)}; outcomes {counts}"
-    return figures(wall, engine, raw, requests, note)
+    found = figures(wall, engine, raw, requests, note)
+    if not broken:
+        found.append(deep_figure(min(repeat, DEEP_REPEAT), wall, log))
+    return found
+
+
+def deep_figure(repeat: int, plain: Sample, log: Any) -> Figure:
+    """`--explore deep`: the plain run plus schemathesis' negative examples (fuzz/deep.py)."""
+    wall, note = Sample(), ""
+    with tempfile.TemporaryDirectory(prefix="msgconform-bench-deep-") as tmp:
+        for i in range(repeat):
+            try:
+                seconds, foot, status = run_suite(Path(tmp) / str(i), DEEP)
+            except SuiteBroken as exc:
+                note = str(exc)
+                break
+            wall.values.append(seconds)
+            note = f"{foot.get('requests')} requests; exit {status}; outcomes {foot.get('counts')}"
+            log(f"suite --explore deep: {seconds:.1f} s wall, {foot.get('requests')} requests")
+    name = f"msgconform run {' '.join(DEEP)} (subprocess) wall"
+    figure = Figure("suite", name, "s", wall, "the same run without --explore", plain)
+    figure.ratio_kind, figure.note = "value/baseline", note
+    return figure
 
 
 def figures(wall: Sample, engine: Sample, raw: Sample, requests: int, note: str) -> list[Figure]:

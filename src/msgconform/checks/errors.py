@@ -20,7 +20,7 @@ from msgconform.checks.common import (
     statuses,
 )
 from msgconform.checks.fuzz import positive_problem
-from msgconform.contract.rules import request_breaks
+from msgconform.contract.rules import Break, request_breaks
 from msgconform.core import clauses
 from msgconform.core.endpoints import COUNT_TOKENS, MESSAGES
 from msgconform.core.exchange import Exchange
@@ -192,13 +192,20 @@ def served(ctx: CaseContext, clause: str, expected: str, exchange: Exchange) -> 
 
 def lenient_answer(ctx: CaseContext, exchange: Exchange) -> str | None:
     """What the request breaks, when the contract rejects it and the 2xx answer is correct."""
+    broken = lenient_break(ctx, exchange)
+    return broken.detail if broken is not None else None
+
+
+def lenient_break(ctx: CaseContext, exchange: Exchange) -> Break | None:
+    """The first thing the request breaks, when the contract rejects it and the 2xx answer is
+    correct (the feature map grades its probes by it too)."""
     endpoint = endpoint_of(exchange)
     if exchange.status is None or exchange.status >= 300 or endpoint is None:
         return None
     breaks = request_breaks(ctx.contract, request_of(ctx, exchange), endpoint)
     if not breaks or positive_problem(exchange, ctx.contract, ctx.profile, endpoint) is not None:
         return None
-    return breaks[0].detail
+    return breaks[0]
 
 
 def endpoint_of(exchange: Exchange) -> str | None:

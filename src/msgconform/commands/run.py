@@ -177,7 +177,9 @@ def print_plan(providers: list[str], args: argparse.Namespace) -> int:
         chosen = limits_mod.effective(profile, vars(args), to_mock=args.against_mock)
         profile = limits_mod.apply(profile, chosen)
         print(f"{name}: {chosen.line()}")
-        plan = estimate(profile, select(load_all(), args.only))
+        plan = estimate(
+            profile, select(load_all(), args.only), deep=getattr(args, "explore", None) == "deep"
+        )
         limits = profile.limits
         # Several models share one budget: the plan is per model, the total is what counts.
         count = models.planned_count(profile, models.requested(args), models.wants_all(args))

@@ -18,6 +18,9 @@ class RunSettings:
     # `from_options`). None: each fuzz case derives its seed from the suite and contract hashes.
     seed: int | None = None
     explore: bool = False
+    # `--explore deep`: the negative fuzz cases also send schemathesis' negative examples
+    # (fuzz/deep.py), seeded like the rest, so `--seed N --explore deep` draws them again.
+    deep: bool = False
     strict: bool = False
     # The effective limits (None outside a run: the profile's own apply).
     limits: RunLimits | None = None
@@ -36,12 +39,14 @@ class RunSettings:
     ) -> RunSettings:
         """From the option table's values by dest (runner/options.py)."""
         seed = options.get("seed")
-        explore = bool(options.get("explore"))
+        level = options.get("explore")  # None, "fresh" or "deep" (runner/options.py)
+        explore = bool(level)
         if seed is None and explore:
             seed = random.randrange(2**32)  # printed in the header: `--seed` replays it
         return cls(
             seed=seed,
             explore=explore,
+            deep=level == "deep",
             strict=bool(options.get("conformance_strict")),
             limits=limits,
             out=path_of(options.get("out")),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgconform.checks.base import CaseContext, check, fail
-from msgconform.features.classes import NOT_WORKING, SUPPORTED
+from msgconform.checks.base import SERVED, CaseContext, check, fail
+from msgconform.checks.errors import lenient_break, served
+from msgconform.features.classes import BROKEN, NOT_WORKING, REJECTED, SUPPORTED, Verdict
 from msgconform.features.classify import classify
 from msgconform.features.declared import declared as declared_of
 
@@ -36,7 +37,7 @@ FEATURE_CLAUSES = (
 )
 
 
-@check("feature_as_declared", *FEATURE_CLAUSES)
+@check("feature_as_declared", *FEATURE_CLAUSES, grades=(SERVED,))
 def feature_as_declared(
     ctx: CaseContext,
     feature: str,
@@ -46,7 +47,8 @@ def feature_as_declared(
     endpoint: str = "messages",
     clause: str = "REQ-001",
 ) -> None:
-    """A feature the profile declares is supported: not ignored, rejected or broken.
+    """A feature the profile declares is supported: not ignored, rejected or broken; a probe the
+    profile's contract rejects, served with a correct answer, is leniency (`served`).
 
     Clauses: the feature's own (REQ-*, STOP-*, STREAM-001, ENDP-*, HDR-*, AUTH-001)"""
     verdict = classify(ctx, mode, endpoint, honoured)
@@ -69,3 +71,21 @@ def feature_as_declared(
             f"{verdict.klass}: {verdict.why}",
             exchange,
         )
+    served_leniently(ctx, verdict)
+
+
+def served_leniently(ctx: CaseContext, verdict: Verdict) -> None:
+    """A probe the profile's contract rejects (Baseten's overlay has no `thinking`), answered
+    with a correct 200, is graded as a fixed case's served request is (checks/errors.py
+    `served`, core/grading.served_level): by the clause of what it breaks, NON-STRICT unless
+    that clause is a stated MUST. Refused is what the contract asks; a broken answer is the
+    map's "broken" and the invariants' (ERR-003 for a 5xx)."""
+    if verdict.klass in (REJECTED, BROKEN):
+        return
+    exchange = ctx.exchanges.get(verdict.exchange or "feature")
+    broken = lenient_break(ctx, exchange) if exchange is not None else None
+    if exchange is None or broken is None:
+        return
+    overlay = ctx.contract.overlay or "upstream"
+    expected = f"a 4xx in the error envelope: the {overlay} contract rejects this request"
+    raise served(ctx, broken.clause, expected, exchange)

@@ -12,27 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from msgconform.contract.document import REQUEST_SCHEMAS, Contract
-from msgconform.contract.rules import Break, request_breaks, rules
-from msgconform.core.profiles import Profile
+from msgconform.contract.document import REQUEST_SCHEMAS
+from msgconform.contract.rules import Break, request_breaks, rule_issues, rules
+from msgconform.fuzz import nested
 from msgconform.fuzz.generate import draw
+from msgconform.fuzz.ranges import Bound, beyond, bound_of
+from msgconform.fuzz.shape import Shape
+
+__all__ = ["Negative", "Shape", "negative", "one_break", "positive", "shaped"]
 
 UNKNOWN_FIELD = "msgconform_unknown_field"
 WRONG_TYPES: tuple[Any, ...] = ("16", 1.5, [], {"x": 1}, True, None)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What every example of one fuzz case shares: where it goes and whose profile it is for."""
-
-    contract: Contract
-    profile: Profile
-    endpoint: str
-    stream: bool
-
-    @property
-    def features(self) -> frozenset[str]:
-        return frozenset(name for name, on in self.profile.features.items() if on)
 
 
 # ------------------------------------------------------------------ positive
@@ -145,20 +135,22 @@ def _out_of_range(body: dict[str, Any], rng: random.Random, shape: Shape) -> dic
     if not bounded:
         return None
     name, (low, high) = rng.choice(bounded)
-    sides = [v for v in (low, high) if v is not None]
-    edge = rng.choice(sides)
+    sides = [(side, b) for side, b in (("below", low), ("above", high)) if b is not None]
+    side, found = rng.choice(sides)
+    edge = found.edge
     step = rng.choice((1, 0.5)) if isinstance(edge, float) or edge != int(edge) else 1
-    value = edge - step if edge == low else edge + step
-    return {**body, name: value}
+    return {**body, name: beyond(found, side, step)}
 
 
-def numeric_bounds(shape: Shape) -> dict[str, tuple[Any, Any]]:
-    """Top-level numbers with a documented minimum or maximum, from the profile's contract."""
+def numeric_bounds(shape: Shape) -> dict[str, tuple[Bound | None, Bound | None]]:
+    """Top-level numbers with a documented bound (below, above), inclusive or exclusive, from
+    the profile's contract; read as fuzz/ranges.py reads them for the fixed range cases."""
     schema = shape.contract.openapi["components"]["schemas"][REQUEST_SCHEMAS[shape.endpoint]]
     found = {}
     for name, sub in schema.get("properties", {}).items():
-        if isinstance(sub, dict) and ("minimum" in sub or "maximum" in sub):
-            found[name] = (sub.get("minimum"), sub.get("maximum"))
+        low, high = bound_of(sub, "below"), bound_of(sub, "above")
+        if low is not None or high is not None:
+            found[name] = (low, high)
     return found
 
 
@@ -189,6 +181,17 @@ def _break_rule(body: dict[str, Any], rng: random.Random, shape: Shape) -> dict[
     return {**kept, "messages": body.get("messages"), **patch}
 
 
+def _break_nested(body: dict[str, Any], rng: random.Random, shape: Shape) -> dict[str, Any] | None:
+    """One nested field broken (fuzz/nested.py), kept only where the contract finds it broken
+    there and nowhere else."""
+    made = rng.choice(nested.BREAKERS)(body, rng, shape)
+    if made is None:
+        return None
+    broken, path = made
+    found = one_break(shape, broken)
+    return broken if found is not None and found[1] == path else None
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     _drop_required,
     _wrong_type,
@@ -198,18 +201,64 @@ MUTATIONS: tuple[Mutation, ...] = (
     _bad_role,
     _break_rule,
     _break_rule,
+    _break_nested,
+    _break_nested,
 )
 
 
-def negative(rng: random.Random, shape: Shape) -> tuple[dict[str, Any], Break] | None:
+@dataclass(frozen=True)
+class Negative:
+    """A request that breaks exactly one thing: what (the Break its verdict cites), where (the
+    path of the one issue the contract finds) and which mutation made it."""
+
+    body: dict[str, Any]
+    brk: Break
+    path: str
+    mutation: str
+
+    @property
+    def clause(self) -> str:
+        return self.brk.clause
+
+
+def one_break(shape: Shape, body: Any) -> tuple[Break, str] | None:
+    """The one thing a body breaks and the path of its one issue; None when it breaks nothing
+    or more than one thing (a schema issue beside a broken rule counts as two)."""
+    contract, endpoint = shape.contract, shape.endpoint
+    broken = request_breaks(contract, body, endpoint)
+    if len(broken) != 1:
+        return None
+    found = rule_issues(contract, body, endpoint)
+    if broken[0].what.startswith("rule:"):
+        return broken[0], found[0].path
+    if found:
+        return None
+    explained = contract.request_issues(body, endpoint)
+    if len(explained) != 1 or misread(broken[0], explained[0].path):
+        return None
+    return broken[0], explained[0].path
+
+
+def misread(brk: Break, path: str) -> bool:
+    """A nested break cited as REQ-015 (a missing top-level field, a stated MUST): the clause
+    reader (contract/rules.py `schema_clause`) finds "required" in the quoted instance of a
+    union's error (an input_schema's `required` key). Served leniently it would be a false FAIL,
+    so such an example is not sent."""
+    return brk.clause == "REQ-015" and "." in path
+
+
+def negative(rng: random.Random, shape: Shape) -> Negative | None:
     """An example that breaks exactly what its Break says, or None (counted as dropped)."""
     base = positive(rng, Shape(shape.contract, shape.profile, shape.endpoint, False))
     if base is None:
         return None
-    body = rng.choice(MUTATIONS)(base, rng, shape)
+    mutation = rng.choice(MUTATIONS)
+    body = mutation(base, rng, shape)
     if body is None:
         return None
     if "model" in body and isinstance(body["model"], str):
         body["model"] = shape.profile.model("small")
-    broken = request_breaks(shape.contract, body, shape.endpoint)
-    return (body, broken[0]) if len(broken) == 1 else None
+    found = one_break(shape, body)
+    if found is None:
+        return None
+    return Negative(body, found[0], found[1], mutation.__name__.lstrip("_"))

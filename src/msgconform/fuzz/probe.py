@@ -64,6 +64,8 @@ class Plan:
     seed: int
     seed_from: str
     shrink_requests: int
+    # `--explore deep` on a negative case: schemathesis' examples too, after the walk's.
+    deep: bool = False
 
 
 @dataclass
@@ -130,6 +132,7 @@ def make_plan(session: Session, case: Case, contract: Contract) -> Plan:
         seed=seed,
         seed_from=seed_from,
         shrink_requests=int(params.get("shrink_requests", limits.fuzz_shrink_requests)),
+        deep=session.settings.deep and mode == "negative",
     )
 
 
@@ -154,7 +157,7 @@ def new_examples(run: Run) -> Iterator[dict[str, Any]]:
         if drawn is None:
             run.dropped += 1
             continue
-        yield drawn if run.plan.mode == "positive" else drawn[0]
+        yield drawn if run.plan.mode == "positive" else drawn.body
 
 
 # ------------------------------------------------------------------ sending and judging
@@ -198,6 +201,29 @@ def note(run: Run, exchange: Exchange) -> None:
         run.worst = (problem, exchange)
 
 
+def deep_examples(run: Run) -> Iterator[dict[str, Any]]:
+    """schemathesis' negative examples that break one thing (fuzz/deep.py), as many as the walk
+    sends. Imported here, not above: only `--explore deep` loads schemathesis."""
+    from msgconform.fuzz.deep import deep_negatives
+
+    kept, drawn = deep_negatives(run.shape, run.plan.seed, run.plan.examples)
+    run.exchanges.notes.update(deep_drawn=drawn, deep_kept=len(kept))
+    return (made.body for made in kept)
+
+
+def send_all(run: Run, prefix: str, bodies: Iterator[dict[str, Any]], most: int) -> bool:
+    """Send and judge up to `most` bodies; False once the budget is spent."""
+    for sent, body in enumerate(bodies, 1):
+        if sent > most:
+            break
+        exchange = send(run, f"{prefix}{sent:04d}", body)
+        if exchange is None:
+            return False
+        run.exchanges[exchange.label] = exchange
+        note(run, exchange)
+    return True
+
+
 def explore(run: Run) -> None:
     for i, body in enumerate(stored_examples(run), 1):
         exchange = send(run, f"fuzz:stored:{i:02d}", body)
@@ -206,14 +232,10 @@ def explore(run: Run) -> None:
         run.exchanges[exchange.label] = exchange
         run.replayed += 1
         note(run, exchange)
-    for sent, body in enumerate(new_examples(run), 1):
-        if sent > run.plan.examples:
-            break
-        exchange = send(run, f"fuzz:{sent:04d}", body)
-        if exchange is None:
-            return
-        run.exchanges[exchange.label] = exchange
-        note(run, exchange)
+    if not send_all(run, "fuzz:", new_examples(run), run.plan.examples):
+        return
+    if run.plan.deep:
+        send_all(run, "fuzz:deep:", deep_examples(run), run.plan.examples)
 
 
 # ------------------------------------------------------------------ shrinking
@@ -274,7 +296,7 @@ def generated(session: Session, case: Case) -> FuzzExchanges:
     explore(run)
     minimise(run)
     sent = [label for label in run.exchanges if label != MINIMAL]
-    rerun = f"--seed {plan.seed}"
+    rerun = f"--seed {plan.seed}" + (" --explore deep" if plan.deep else "")
     run.exchanges.notes.update(
         seed=plan.seed,
         seed_from=plan.seed_from,

@@ -20,6 +20,9 @@ import pytest
 from msgconform.core.errors import ConfigError
 from msgconform.core.profiles import AUTH_SCHEMES
 
+# `--explore`'s levels, shallowest first (core/settings.RunSettings reads them).
+EXPLORE_LEVELS = ("fresh", "deep")
+
 # "command": `msgconform run` only (what the command itself does: lists, plans, several runs).
 Where = Literal["both", "command", "plugin"]
 
@@ -33,6 +36,8 @@ class Option:
     # "store" (one value), "append" (repeatable; a list), "store_true" (a switch).
     action: str = "store"
     metavar: str | None = None
+    # A "store" option whose value may be left out (`--explore` alone is `--explore fresh`).
+    const: str | None = None
     where: Where = "both"
     command_aliases: tuple[str, ...] = ()
 
@@ -51,6 +56,8 @@ class Option:
         attrs["default"] = self.default
         if self.action == "store":
             attrs |= {"type": self.type, "choices": self.choices, "metavar": self.metavar}
+            if self.const is not None:
+                attrs |= {"nargs": "?", "const": self.const}
         elif self.action == "append":
             attrs |= {"metavar": self.metavar}
         return {k: v for k, v in attrs.items() if v is not None or k == "default"}
@@ -84,7 +91,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("--mock-fault", "bundled mock only: serve with this named fault"),
     Option("--against-mock", "run this profile against the bundled mock", action="store_true"),
     Option("--seed", "seed for generated requests (default: derived)", type=int),
-    Option("--explore", "a fresh seed: new generated requests this run", action="store_true"),
+    Option("--explore", "fresh (the default): a fresh seed, new generated requests this run; "
+            "deep: also schemathesis' negative examples, each breaking one thing (slower, "
+            "nightly)", choices=EXPLORE_LEVELS, const="fresh"),
     Option("--record", "write the exchanges to this cassette (redacted)", metavar="CASSETTE"),
     Option("--replay", "re-run the checks offline on this cassette", metavar="CASSETTE"),
     Option("--progress", "one line per case (default for live providers)",

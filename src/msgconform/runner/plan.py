@@ -20,13 +20,16 @@ class Plan:
     output_tokens: int = 0
 
 
-def requests_of(case: Case, profile: Profile) -> int:
-    """An upper estimate per probe (fuzz: examples plus shrinking)."""
+def requests_of(case: Case, profile: Profile, deep: bool = False) -> int:
+    """An upper estimate per probe (fuzz: examples plus shrinking; `--explore deep` sends as many
+    again to a negative case)."""
     mode = case.probe_params.get("mode")
     if case.probe == "feature":  # the feature's request, and a baseline when counts judge it
         return 2 if case.probe_params.get("baseline") else 1
     if case.probe == "fuzz":
         examples = int(case.probe_params.get("examples", profile.limits.fuzz_examples))
+        if deep and mode == "negative":
+            examples *= 2
         return examples + profile.limits.fuzz_shrink_requests
     if case.probe == "auth" and mode == "accepted":
         return len(profile.accepted_schemes)
@@ -43,7 +46,7 @@ def requests_of(case: Case, profile: Profile) -> int:
     }.get(case.probe, 1)
 
 
-def estimate(profile: Profile, cases: Iterable[Case]) -> Plan:
+def estimate(profile: Profile, cases: Iterable[Case], deep: bool = False) -> Plan:
     plan = Plan()
     cap = profile.limits.max_tokens_cap
     for case in cases:
@@ -51,7 +54,7 @@ def estimate(profile: Profile, cases: Iterable[Case]) -> Plan:
             plan.skipped += 1
             continue
         plan.cases += 1
-        count = requests_of(case, profile)
+        count = requests_of(case, profile, deep)
         plan.requests += count
         body = materialize(case.request or {}, profile.models, cap)
         tokens = body.get("max_tokens")

@@ -213,3 +213,22 @@ def test_new_case_fails_under_its_fault(profile: Profile, url: str, case_id: str
     result = run_case(profile, url, RANGE_CASES[case_id], fault)
     assert result.outcome in ("FAIL", "NON-STRICT"), f"{case_id} under {fault}: {result.outcome}"
     assert {f.clause for f in result.failures} & set(FAULTS[fault].clauses)
+
+
+def test_only_a_missing_top_level_field_is_req_015() -> None:
+    """REQ-015 states the top-level required list; deeper a missing field is a schema break
+    (REQ-014, inferred), and a union's error that quotes an input_schema's `required` key is not
+    a missing field at all."""
+    contract = Contract.load()
+    no_content = {**BASE, "messages": [{"role": "user"}]}
+    assert [b.clause for b in request_breaks(contract, no_content)] == ["REQ-014"]
+    quoting = {
+        **BASE,
+        "tools": [
+            {"name": "t", "description": 5, "input_schema": {"type": "object", "required": ["x"]}}
+        ],
+    }
+    assert [b.clause for b in request_breaks(contract, quoting)] == ["REQ-014"]
+    baseten = Contract.load(overlay="baseten")
+    no_schema = {**BASE, "tools": [{"name": "t"}]}
+    assert [b.clause for b in request_breaks(baseten, no_schema)] == ["REQ-014"]

@@ -19,7 +19,7 @@ import jsonschema_rs
 from msgconform.contract.betas import apply_betas, contract_betas
 from msgconform.contract.explain import SchemaIssue as SchemaIssue
 from msgconform.contract.explain import explain, one_of
-from msgconform.core.datafiles import display, json_path, load_validated, load_yaml
+from msgconform.core.datafiles import TOP_LEVEL, display, json_path, load_validated, load_yaml
 from msgconform.core.errors import ConfigError
 from msgconform.core.paths import SCHEMAS
 
@@ -251,7 +251,7 @@ class Contract:
 
     def event_issues(self, event: Any) -> list[SchemaIssue]:
         if not isinstance(event, dict):
-            return [SchemaIssue("(top level)", "must be of type object")]
+            return [SchemaIssue(TOP_LEVEL, "must be of type object")]
         kind = event.get("type")
         if kind not in EVENT_SCHEMAS:
             what = "is required" if kind is None else f"unknown event type {kind!r}"

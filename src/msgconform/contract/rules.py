@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from msgconform.contract.document import REQUEST_SCHEMAS, Contract
-from msgconform.core.datafiles import json_path
+from msgconform.core.datafiles import TOP_LEVEL, json_path
 from msgconform.core.errors import ConfigError
 
 KINDS = frozenset(
@@ -194,8 +194,13 @@ class Break:
 
 
 def schema_clause(message: str, path: str) -> str:
-    """A missing required field is REQ-015, a number out of range REQ-038, the rest REQ-014."""
-    if "required" in message:
+    """A missing top-level field is REQ-015, a number out of range REQ-038, the rest REQ-014.
+
+    REQ-015 states the top-level required list (model, messages, max_tokens); a field missing
+    deeper (a message's content, a tool's input_schema) is a schema break like any other, so a
+    server that serves it is lenient, not broken. The message must be the validator's own words:
+    a union's error quotes its instance, which may hold a `required` key of an input_schema."""
+    if path == TOP_LEVEL and message.endswith("is a required property"):
         return "REQ-015"
     if "." not in path and any(word in message for word in RANGE_WORDS):
         return "REQ-038"

@@ -45,9 +45,12 @@ def meta_schema(name: str) -> dict[str, Any]:
     return data
 
 
+TOP_LEVEL = "(top level)"  # json_path of the document itself
+
+
 def json_path(parts: Any) -> str:
     text = ".".join(str(p) for p in parts)
-    return text or "(top level)"
+    return text or TOP_LEVEL
 
 
 def validate_against_meta(data: Any, meta: str, path: Path) -> None:

@@ -234,17 +234,9 @@ def one_break(shape: Shape, body: Any) -> tuple[Break, str] | None:
     if found:
         return None
     explained = contract.request_issues(body, endpoint)
-    if len(explained) != 1 or misread(broken[0], explained[0].path):
+    if len(explained) != 1:
         return None
     return broken[0], explained[0].path
-
-
-def misread(brk: Break, path: str) -> bool:
-    """A nested break cited as REQ-015 (a missing top-level field, a stated MUST): the clause
-    reader (contract/rules.py `schema_clause`) finds "required" in the quoted instance of a
-    union's error (an input_schema's `required` key). Served leniently it would be a false FAIL,
-    so such an example is not sent."""
-    return brk.clause == "REQ-015" and "." in path
 
 
 def negative(rng: random.Random, shape: Shape) -> Negative | None:

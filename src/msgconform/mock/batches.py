@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from msgconform.contract.explain import SchemaIssue
+from msgconform.core.datafiles import TOP_LEVEL
 from msgconform.core.profiles import Profile
 from msgconform.mock.generate import build_reply, digest
 from msgconform.mock.hooks import Ctx, ErrorOut, Fault
@@ -118,7 +119,7 @@ def result_lines(batch: Batch) -> bytes:
 
 
 def _prefixed(issue: SchemaIssue, prefix: str) -> str:
-    path = prefix if issue.path == "(top level)" else f"{prefix}.{issue.path}"
+    path = prefix if issue.path == TOP_LEVEL else f"{prefix}.{issue.path}"
     return f"{path}: {issue.message}"
 
 

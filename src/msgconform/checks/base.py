@@ -89,7 +89,7 @@ class FeatureNote:
     # Supported though the profile does not declare it: worth knowing, never a failure.
     information: bool
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> dict[str, str | bool | None]:
         """The run record's `feature` object (report/features.py reads it back)."""
         return {
             "id": self.id,

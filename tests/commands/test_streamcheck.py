@@ -110,9 +110,9 @@ def test_json_reply_to_a_stream_request_fails_content_type() -> None:
 def test_grammar_runs_once_per_exchange() -> None:
     ctx = context(exchange("main", fixture("index_gap.sse")))
     assert verdict("stream_block_indices", ctx) == ("STREAM-006", 1)
-    grammar = ctx.notes["stream-grammar:main"]
+    grammar = ctx.grammars["main"]
     assert verdict("stream_grammar", ctx) == ("STREAM-006", 1)
-    assert ctx.notes["stream-grammar:main"] is grammar
+    assert ctx.grammars["main"] is grammar
 
 
 @pytest.mark.parametrize(

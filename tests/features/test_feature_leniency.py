@@ -59,8 +59,9 @@ def test_a_probe_the_contract_rejects_served_correctly_is_graded_as_leniency(
         assert failure.clause == "REQ-014"
         assert failure.level == served_level(rule.level, rule.level_basis) == "SHOULD"
         assert failure.actual.startswith("lenient:")
-        note = result.context.notes["feature"] if result.context else {}
-        assert (note["class"], note["declared"]) == ("supported", False)
+        note = result.context.feature if result.context else None
+        assert note is not None
+        assert (note.klass, note.declared) == ("supported", False)
 
 
 def test_the_same_probe_by_the_contract_that_accepts_it_passes(mock: Profile, url: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import run_cases
 
 from msgconform.checks import invariants
+from msgconform.checks.base import FeatureNote
 from msgconform.cli import main
 from msgconform.core import clauses
 from msgconform.core.cases import Case, load_all
@@ -44,10 +45,10 @@ def run(profile: Profile, url: str, fault: str | None, cases: list[Case]) -> lis
     return run_cases(profile, KEY, url, fault, cases)
 
 
-def found(result: CaseResult) -> dict[str, object]:
+def found(result: CaseResult) -> FeatureNote:
     assert result.context is not None, f"{result.case.test_id}: {result.outcome} {result.reason}"
-    note: dict[str, object] = result.context.notes["feature"]
-    return note
+    assert result.context.feature is not None, f"{result.case.test_id}: no feature verdict"
+    return result.context.feature
 
 
 def test_at_least_25_features_each_citing_a_known_clause() -> None:
@@ -67,10 +68,10 @@ def test_clean_mock_shows_every_feature_it_implements_as_supported(
     assert all(r.outcome == "PASS" for r in results), [(r.case.id, r.reason) for r in results]
     for result in results:
         note = found(result)
-        if note["declared"] is True:
-            assert note["class"] == "supported", (result.case.id, note)
+        if note.declared is True:
+            assert note.klass == "supported", (result.case.id, note)
     # The one thing the mock's profile refuses on purpose is refused properly.
-    refused = {r.case.id: found(r)["class"] for r in results if found(r)["declared"] is False}
+    refused = {r.case.id: found(r).klass for r in results if found(r).declared is False}
     assert refused == {"auth-api-key": "rejected"}
 
 
@@ -106,8 +107,8 @@ def test_a_fault_gives_the_class_it_should(
     (case,) = [c for c in FEATURES if c.id == case_id]
     (result,) = run(profile, server_url, fault, [case])
     note = found(result)
-    assert note["class"] == klass, note
-    if klass != "supported" and note["declared"] is True:
+    assert note.klass == klass, note
+    if klass != "supported" and note.declared is True:
         assert result.outcome == "FAIL"
         own = [f for f in result.failures if not f.check.startswith("invariant:")]
         assert [f.clause for f in own] == [case.clauses[0]]
@@ -128,8 +129,8 @@ def test_an_undeclared_feature_that_works_is_information_not_a_failure(
     (result,) = run(generic, server_url, None, [case])
     note = found(result)
     # --features streaming does not name tools: undeclared (None), not declared absent.
-    assert (result.outcome, note["class"], note["declared"]) == ("PASS", "supported", None)
-    assert note["information"] is True
+    assert (result.outcome, note.klass, note.declared) == ("PASS", "supported", None)
+    assert note.information is True
 
 
 def test_signals_say_cannot_tell_rather_than_ignored_on_model_wording() -> None:
@@ -214,7 +215,7 @@ def test_a_feature_its_answer_cannot_show_is_not_judged_never_supported(
     (case,) = [c for c in FEATURES if c.id == "stop-sequences"]
     (result,) = run(profile, server_url, "stop_sequence_end_turn", [case])
     note = found(result)
-    assert note["class"] == "not judged", note
+    assert note.klass == "not judged", note
     own = [f for f in result.failures if not f.check.startswith("invariant:")]
     assert own == []  # cannot tell is not a FAIL of the feature map
     ended = {"stop_reason": "end_turn", "content": [{"type": "text", "text": "apple banana "}]}

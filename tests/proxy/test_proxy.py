@@ -4,6 +4,7 @@ contract)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from tests.conftest import FAST, MOCK_KEY
 
+from msgconform.core.exchange import Chunk, Exchange
 from msgconform.core.profiles import Profile
 from msgconform.mock.server import MockServer
 from msgconform.proxy.judge import CLIENT_CHECK, ExchangeJudge, Verdict
@@ -202,6 +204,24 @@ def test_a_judging_error_never_breaks_the_exchange(
     record = finish(run, proxy)
     assert record.cases[0]["outcome"] == "ERROR"
     assert "judge bug" in record.cases[0]["reason"]
+
+
+def test_an_answer_in_an_unreadable_encoding_is_not_judged(mock_profile: Profile) -> None:
+    exchange = Exchange(
+        "00001",
+        "POST",
+        "http://127.0.0.1:9/v1/messages",
+        {**HEADERS, "content-type": "application/json"},
+        raw_request_body=json.dumps(HELLO).encode(),
+        status=200,
+        response_headers={"content-type": "application/json", "content-encoding": "br"},
+        chunks=[Chunk(0.01, b"\x8b\x02\x80")],
+    )
+    seen = Seen(1, exchange)
+    verdict = ExchangeJudge(mock_profile).verdict(seen)
+    assert seen.undecodable == "content-encoding 'br' not readable"
+    assert (verdict.outcome, verdict.reason) == ("ERROR", f"not judged: {seen.undecodable}")
+    assert verdict.failures == []
 
 
 def test_record_writes_a_cassette_that_replays(

@@ -14,6 +14,7 @@ from msgconform.core.grading import Failure
 if TYPE_CHECKING:
     from msgconform.contract.document import Contract
     from msgconform.core.profiles import Profile
+    from msgconform.stream.grammar import StreamGrammar
 
 
 class ConformanceFailure(Exception):
@@ -44,15 +45,77 @@ class ConformanceFailure(Exception):
         super().__init__(f"{clause}: expected {expected}; got {actual}")
 
 
+@dataclass(frozen=True)
+class FuzzNotes:
+    """What the fuzz probe tells its checks besides the exchanges: the seed and how to rerun it,
+    and what was sent, replayed, dropped and shrunk (fuzz/probe.py fills it, checks/fuzz.py
+    prints it in a failure)."""
+
+    seed: int
+    seed_from: str  # "given", "explore" or "derived"
+    mode: str  # "positive" or "negative"
+    endpoint: str
+    examples: int
+    sent: int
+    replayed: int
+    dropped: int
+    shrink_requests: int
+    rerun: str  # the options that send the same examples again
+    minimal_of: str | None = None  # the label of the example the minimised one came from
+    budget: str | None = None  # the request budget ran out before the plan was done
+    # `--explore deep` only: schemathesis' negative examples drawn, and those kept.
+    deep_drawn: int | None = None
+    deep_kept: int | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a probe gathered: its exchanges by label, and the fuzz probe's notes."""
+
+    exchanges: dict[str, Exchange]
+    fuzz: FuzzNotes | None = None
+
+
+@dataclass(frozen=True)
+class FeatureNote:
+    """The feature map's verdict on one feature (features/check.py), kept for the run record."""
+
+    id: str
+    mode: str
+    klass: str
+    why: str
+    declared: bool | None
+    declared_why: str
+    # Supported though the profile does not declare it: worth knowing, never a failure.
+    information: bool
+
+    def record(self) -> dict[str, str | bool | None]:
+        """The run record's `feature` object (report/features.py reads it back)."""
+        return {
+            "id": self.id,
+            "mode": self.mode,
+            "class": self.klass,
+            "why": self.why,
+            "declared": self.declared,
+            "declared_why": self.declared_why,
+            "information": self.information,
+        }
+
+
 @dataclass
 class CaseContext:
-    """What a check sees: the exchanges a probe made, and the profile they were judged by."""
+    """What a check sees: the exchanges a probe made, and the profile they were judged by; what
+    checks work out along the way (a stream's grammar run, the feature map's verdict) is kept in
+    typed fields, not a dictionary of notes."""
 
     profile: Profile
     contract: Contract
     request: Mapping[str, Any]
     exchanges: dict[str, Exchange] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)
+    fuzz: FuzzNotes | None = None
+    # One grammar run per exchange, by label (checks/streaming.grammar_of).
+    grammars: dict[str, StreamGrammar] = field(default_factory=dict)
+    feature: FeatureNote | None = None
 
     @property
     def main(self) -> Exchange:

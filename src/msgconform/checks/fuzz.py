@@ -168,11 +168,6 @@ def server_error(exchange: Exchange) -> Problem | None:
 # ------------------------------------------------------------------ the checks
 
 
-def notes_of(ctx: CaseContext) -> dict[str, Any]:
-    notes = getattr(ctx.exchanges, "notes", None)
-    return notes if isinstance(notes, dict) else ctx.notes
-
-
 def judged(ctx: CaseContext) -> Iterator[Exchange]:
     """The minimised example first (when there is one), then every example in order."""
     if MINIMAL in ctx.exchanges:
@@ -197,12 +192,14 @@ def raise_worst(ctx: CaseContext, predicate: Predicate) -> None:
 
 
 def to_failure(ctx: CaseContext, problem: Problem, exchange: Exchange) -> ConformanceFailure:
-    notes = notes_of(ctx)
-    origin = notes.get("minimal_of") if exchange.label == MINIMAL else exchange.label
+    notes = ctx.fuzz  # None only for a fuzz check outside the fuzz probe: printed as None
+    rerun, sent = (notes.rerun, notes.sent) if notes else (None, None)
+    minimal_of = notes.minimal_of if notes else None
+    origin = minimal_of if exchange.label == MINIMAL else exchange.label
     shown = "minimised example" if exchange.label == MINIMAL else "example"
     actual = (
-        f"{problem.actual}\n  {shown} ({origin}; seed {notes.get('seed')}, "
-        f"rerun with {notes.get('rerun')}; {notes.get('sent')} examples sent):\n"
+        f"{problem.actual}\n  {shown} ({origin}; seed {seed_of(ctx)}, "
+        f"rerun with {rerun}; {sent} examples sent):\n"
         f"  {exchange.curl()}\n"
         f"  keep it (suites/fuzz/regressions.yaml): {stored_entry(ctx, exchange)}"
     )
@@ -231,12 +228,16 @@ def stored_entry(ctx: CaseContext, exchange: Exchange) -> str:
         entry["stream"] = True
     if breaks:
         entry["breaks"] = breaks[0].what
-    entry.update(body=body, found=f"seed {notes_of(ctx).get('seed')}")
+    entry.update(body=body, found=f"seed {seed_of(ctx)}")
     return json.dumps(entry, ensure_ascii=False)
 
 
+def seed_of(ctx: CaseContext) -> int | None:
+    return ctx.fuzz.seed if ctx.fuzz else None
+
+
 def endpoint_of(ctx: CaseContext) -> str:
-    return str(notes_of(ctx).get("endpoint", "messages"))
+    return ctx.fuzz.endpoint if ctx.fuzz else "messages"
 
 
 @check("fuzz_positive_accepted", "REQ-001", grades=EVERY_EXAMPLE)

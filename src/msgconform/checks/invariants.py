@@ -324,8 +324,7 @@ def duplicate(ctx: CaseContext, label: str) -> bool:
 
 
 def minimal_of(ctx: CaseContext) -> str | None:
-    origin = getattr(ctx.exchanges, "notes", {}).get("minimal_of")
-    return origin if isinstance(origin, str) else None
+    return ctx.fuzz.minimal_of if ctx.fuzz else None
 
 
 def breaches_of(spec: Invariant, ctx: CaseContext, exchanges: Sequence[Exchange]) -> list[Breach]:

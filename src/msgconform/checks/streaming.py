@@ -1,4 +1,4 @@
-"""Stream checks: one grammar run per exchange (cached in ctx.notes); each cites a clause."""
+"""Stream checks: one grammar run per exchange (cached in ctx.grammars); each cites a clause."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from msgconform.stream.grammar import StreamGrammar, run
 from msgconform.stream.sse import parse_chunks
 from msgconform.stream.violations import Violation
 
-CACHE_KEY = "stream-grammar:"
 TIMEOUTS = ("idle_timeout", "total_timeout", "size_cap")
 STOP_CLAUSES = {
     "max_tokens": "STOP-004",
@@ -45,8 +44,7 @@ def stream_exchange(ctx: CaseContext) -> Exchange:
 
 def grammar_of(ctx: CaseContext, exchange: Exchange | None = None) -> StreamGrammar:
     exchange = exchange or stream_exchange(ctx)
-    key = CACHE_KEY + exchange.label
-    if key not in ctx.notes:
+    if exchange.label not in ctx.grammars:
         if exchange.status != 200 or (not exchange.is_sse and exchange.json() is not None):
             raise fail(
                 "STREAM-001",
@@ -55,9 +53,8 @@ def grammar_of(ctx: CaseContext, exchange: Exchange | None = None) -> StreamGram
                 exchange,
             )
         rules = stream_rules(ctx.profile, ctx.contract)
-        ctx.notes[key] = run(parse_chunks(exchange.chunks), **rules)
-    grammar: StreamGrammar = ctx.notes[key]
-    return grammar
+        ctx.grammars[exchange.label] = run(parse_chunks(exchange.chunks), **rules)
+    return ctx.grammars[exchange.label]
 
 
 def describe(exchange: Exchange) -> str:

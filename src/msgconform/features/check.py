@@ -1,17 +1,16 @@
-"""The check `feature_as_declared`: class the probe, compare with the profile, keep both as notes
-for the run record, and fail only where a declared feature is not supported."""
+"""The check `feature_as_declared`: class the probe, compare with the profile, keep both for the
+run record (ctx.feature), and fail only where a declared feature is not supported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from msgconform.checks.base import SERVED, CaseContext, check, fail
+from msgconform.checks.base import SERVED, CaseContext, FeatureNote, check, fail
 from msgconform.checks.errors import lenient_break, served
 from msgconform.features.classes import BROKEN, NOT_WORKING, REJECTED, SUPPORTED, Verdict
 from msgconform.features.classify import classify
 from msgconform.features.declared import declared as declared_of
 
-NOTE = "feature"
 # Every clause a feature in suites/features/features.yaml cites (`msgconform validate` checks it).
 FEATURE_CLAUSES = (
     "REQ-001",
@@ -54,15 +53,15 @@ def feature_as_declared(
     verdict = classify(ctx, mode, endpoint, honoured)
     request = ctx.request if ctx.request else None
     said, basis = declared_of(ctx.profile, ctx.contract, request, declared_by, endpoint)
-    ctx.notes[NOTE] = {
-        "id": feature,
-        "mode": mode,
-        "class": verdict.klass,
-        "why": verdict.why,
-        "declared": said,
-        "declared_why": basis,
-        "information": said is not True and verdict.klass == SUPPORTED,
-    }
+    ctx.feature = FeatureNote(
+        id=feature,
+        mode=mode,
+        klass=verdict.klass,
+        why=verdict.why,
+        declared=said,
+        declared_why=basis,
+        information=said is not True and verdict.klass == SUPPORTED,
+    )
     if said is True and verdict.klass in NOT_WORKING:
         exchange = ctx.exchanges.get(verdict.exchange or "feature")
         raise fail(

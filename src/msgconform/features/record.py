@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from msgconform.checks.base import CaseContext
-from msgconform.features.check import NOTE
 
 
 def feature_fields(context: CaseContext | None) -> dict[str, Any]:
-    if context is None or NOTE not in context.notes:
+    if context is None or context.feature is None:
         return {}
-    return {"feature": dict(context.notes[NOTE])}
+    return {"feature": context.feature.record()}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from msgconform.checks.base import FuzzNotes, ProbeResult
 from msgconform.checks.fuzz import Problem, example_problem
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks
@@ -44,16 +45,6 @@ MINIMAL = "fuzz:minimal"
 INCONCLUSIVE = frozenset({429, 529})
 
 
-class FuzzExchanges(dict[str, Exchange]):
-    """The probe's exchanges plus what the checks print besides them (seed, counts)."""
-
-    notes: dict[str, Any]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.notes = {}
-
-
 @dataclass
 class Plan:
     mode: str
@@ -73,12 +64,15 @@ class Run:
     plan: Plan
     shape: Shape
     session: Session
-    exchanges: FuzzExchanges = field(default_factory=FuzzExchanges)
+    exchanges: dict[str, Exchange] = field(default_factory=dict)
     worst: tuple[Problem, Exchange] | None = None
     shrinks: int = 0
     dropped: int = 0
     replayed: int = 0
     budget: BudgetExhausted | None = None
+    minimal_of: str | None = None
+    deep_drawn: int | None = None
+    deep_kept: int | None = None
 
 
 # ------------------------------------------------------------------ the plan
@@ -207,7 +201,7 @@ def deep_examples(run: Run) -> Iterator[dict[str, Any]]:
     from msgconform.fuzz.deep import deep_negatives
 
     kept, drawn = deep_negatives(run.shape, run.plan.seed, run.plan.examples)
-    run.exchanges.notes.update(deep_drawn=drawn, deep_kept=len(kept))
+    run.deep_drawn, run.deep_kept = drawn, len(kept)
     return (made.body for made in kept)
 
 
@@ -279,16 +273,16 @@ def minimise(run: Run) -> None:
         if again is not None and found is not None and found.level == problem.level:
             final = again
     run.exchanges[MINIMAL] = replace(final, label=MINIMAL)
-    run.exchanges.notes["minimal_of"] = exchange.label
+    run.minimal_of = exchange.label
 
 
-def fuzz(session: Session, case: Case, body: dict[str, Any]) -> dict[str, Exchange]:
+def fuzz(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     if case.probe_params.get("mode") == "range":
         return range_probe(session, case, body)
     return generated(session, case)
 
 
-def generated(session: Session, case: Case) -> FuzzExchanges:
+def generated(session: Session, case: Case) -> ProbeResult:
     contract = session.contract(case.probe_params.get("version"))
     plan = make_plan(session, case, contract)
     shape = Shape(contract, session.profile, plan.endpoint, plan.stream)
@@ -296,23 +290,29 @@ def generated(session: Session, case: Case) -> FuzzExchanges:
     explore(run)
     minimise(run)
     sent = [label for label in run.exchanges if label != MINIMAL]
-    rerun = f"--seed {plan.seed}" + (" --explore deep" if plan.deep else "")
-    run.exchanges.notes.update(
+    if not sent:
+        if run.budget is not None:
+            raise run.budget
+        raise TransportError(f"fuzz seed {plan.seed}: no example could be generated and sent")
+    return ProbeResult(run.exchanges, notes_of(run, len(sent)))
+
+
+def notes_of(run: Run, sent: int) -> FuzzNotes:
+    """What the checks print beside the exchanges: the seed, how to rerun, the counts."""
+    plan = run.plan
+    return FuzzNotes(
         seed=plan.seed,
         seed_from=plan.seed_from,
         mode=plan.mode,
         endpoint=plan.endpoint,
         examples=plan.examples,
-        sent=len(sent),
+        sent=sent,
         replayed=run.replayed,
         dropped=run.dropped,
         shrink_requests=run.shrinks,
-        rerun=rerun,
+        rerun=f"--seed {plan.seed}" + (" --explore deep" if plan.deep else ""),
+        minimal_of=run.minimal_of,
+        budget=str(run.budget) if run.budget is not None else None,
+        deep_drawn=run.deep_drawn,
+        deep_kept=run.deep_kept,
     )
-    if not sent:
-        if run.budget is not None:
-            raise run.budget
-        raise TransportError(f"fuzz seed {plan.seed}: no example could be generated and sent")
-    if run.budget is not None:
-        run.exchanges.notes["budget"] = str(run.budget)
-    return run.exchanges

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from msgconform.checks.base import ProbeResult
 from msgconform.contract.document import REQUEST_SCHEMAS, Contract
 from msgconform.core.cases import Case
 from msgconform.core.errors import ConfigError
-from msgconform.core.exchange import Exchange
 from msgconform.fuzz.schema import ENDPOINTS
 from msgconform.transport.session import Session
 
@@ -63,7 +63,7 @@ def outside(contract: Contract, case: Case) -> Any:
     return beyond(found, side)
 
 
-def range_probe(session: Session, case: Case, body: dict[str, Any]) -> dict[str, Exchange]:
+def range_probe(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     contract = session.contract(case.probe_params.get("version"))
     sent = {**body, str(case.probe_params["field"]): outside(contract, case)}
     exchange = session.send(
@@ -73,4 +73,4 @@ def range_probe(session: Session, case: Case, body: dict[str, Any]) -> dict[str,
         headers=session.headers(version=case.probe_params.get("version")),
         retry=False,
     )
-    return {"main": exchange}
+    return ProbeResult({"main": exchange})

@@ -65,7 +65,7 @@ class ExchangeJudge:
     def verdict(self, seen: Seen) -> Verdict:
         exchange, unreadable = judged_copy(seen.exchange)
         if unreadable:
-            seen.notes["undecodable"] = unreadable
+            seen.undecodable = unreadable
         client = self.client_failures(exchange)
         error, provider = self.provider_failures(seen, exchange)
         failures = client + provider
@@ -109,8 +109,8 @@ class ExchangeJudge:
                 symptom="the client waits for an answer that never starts (the proxy sent 504)",
             )  # fmt: skip
             return None, [to_failure(UPSTREAM_CHECK, failure)]
-        if "undecodable" in seen.notes:
-            return f"not judged: {seen.notes['undecodable']}", []
+        if seen.undecodable is not None:
+            return f"not judged: {seen.undecodable}", []
         ctx = CaseContext(self.profile, self.contract_for(exchange), exchange.request_body or {})
         ctx.exchanges = {exchange.label: exchange}
         breaches = invariants.judge(ctx, {}, exchange.label)

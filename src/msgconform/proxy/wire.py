@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from msgconform.core.exchange import Chunk, Exchange
 
@@ -34,7 +34,8 @@ class Seen:
     # or None.
     upstream_failure: str | None = None
     kept_bytes: int = 0
-    notes: dict[str, str] = field(default_factory=dict)
+    # Why the body cannot be judged (a content-encoding judging cannot read), or None.
+    undecodable: str | None = None
 
 
 def forwarded_request_headers(raw: RawHeaders) -> list[tuple[bytes, bytes]]:

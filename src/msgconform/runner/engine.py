@@ -114,9 +114,8 @@ class Engine:
         version = case.probe_params.get("version")
         contract = self.session.contract(version if version not in (None, "none") else None)
         check_contract_requirements(case, body, contract)
-        ctx = CaseContext(self.profile, contract, body)
-        ctx.exchanges = func(self.session, case, body)
-        ctx.notes.update(getattr(ctx.exchanges, "notes", {}))  # e.g. the fuzz seed
+        found = func(self.session, case, body)
+        ctx = CaseContext(self.profile, contract, body, found.exchanges, fuzz=found.fuzz)
         raise_on_transport_trouble(case, ctx.exchanges)
         return ctx
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from msgconform.checks import REGISTRY, CaseContext, ConformanceFailure
+from msgconform.checks.base import ProbeResult
 from msgconform.checks.common import text_of
 from msgconform.checks.stop import draw_stop_sequence
 from msgconform.core.cases import Case
@@ -18,7 +19,8 @@ from msgconform.fuzz.probe import fuzz as generate_and_send
 from msgconform.transport.session import WRONG_KEY, Session
 
 Exchanges = dict[str, Exchange]
-Probe = Callable[[Session, Case, dict[str, Any]], Exchanges]
+# A probe sends a case's requests and returns what came back (and, for the fuzz probe, its notes).
+Probe = Callable[[Session, Case, dict[str, Any]], ProbeResult]
 PROBES: dict[str, Probe] = {}
 
 
@@ -47,7 +49,7 @@ def padded_body(body: Mapping[str, Any], size: int) -> bytes:
 
 
 @probe("send")
-def send(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def send(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     params = case.probe_params
     path = params.get("path", MESSAGES)
     if query := params.get("query"):
@@ -78,19 +80,22 @@ def send(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
         stream=bool(body.get("stream")),
         retry=bool(params.get("retry", True)),
     )
-    return {"main": exchange}
+    return ProbeResult({"main": exchange})
 
 
 @probe("stream_and_json")
-def stream_and_json(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def stream_and_json(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     streamed = session.send("stream", MESSAGES, {**body, "stream": True}, stream=True)
     plain = {k: v for k, v in body.items() if k != "stream"}
-    return {"stream": streamed, "json": session.send("json", MESSAGES, plain)}
+    return ProbeResult({"stream": streamed, "json": session.send("json", MESSAGES, plain)})
 
 
 @probe("auth")
-def auth(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
-    mode = case.probe_params.get("mode", "accepted")
+def auth(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
+    return ProbeResult(auth_exchanges(session, case.probe_params.get("mode", "accepted"), body))
+
+
+def auth_exchanges(session: Session, mode: str, body: dict[str, Any]) -> Exchanges:
     profile = session.profile
     if mode == "accepted":
         return _by_label(
@@ -150,13 +155,13 @@ def auth_endpoints(session: Session, body: dict[str, Any]) -> Exchanges:
 
 
 @probe("tool_round_trip")
-def tool_round_trip(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def tool_round_trip(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     call = session.send("call", MESSAGES, body)
     reply = call.json()
     blocks = reply.get("content") if isinstance(reply, dict) else None
     uses = [b for b in blocks or [] if isinstance(b, dict) and b.get("type") == "tool_use"]
     if not uses:
-        return {"call": call}
+        return ProbeResult({"call": call})
     follow = copy.deepcopy(body)
     follow.pop("tool_choice", None)
     form = case.probe_params.get("result_form", "string")
@@ -165,7 +170,7 @@ def tool_round_trip(session: Session, case: Case, body: dict[str, Any]) -> Excha
         {"role": "assistant", "content": blocks},
         {"role": "user", "content": [tool_result(u["id"], form) for u in uses]},
     ]
-    return {"call": call, "result": session.send("result", MESSAGES, follow)}
+    return ProbeResult({"call": call, "result": session.send("result", MESSAGES, follow)})
 
 
 def tool_result(tool_use_id: str, form: str) -> dict[str, Any]:
@@ -185,7 +190,7 @@ def tool_result(tool_use_id: str, form: str) -> dict[str, Any]:
 
 
 @probe("stop_sequence_replay")
-def stop_sequence_replay(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def stop_sequence_replay(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     """A first reply, then the same request again with a stop sequence drawn from that reply's
     own text (temperature 0 where the profile's contract allows it, so the replay can repeat)."""
     steady = {**body, "temperature": 0}
@@ -195,24 +200,24 @@ def stop_sequence_replay(session: Session, case: Case, body: dict[str, Any]) -> 
     reply = first.json() if first.status == 200 else None
     drawn = draw_stop_sequence(text_of(reply)) if isinstance(reply, dict) else None
     if drawn is None:
-        return {"first": first}
+        return ProbeResult({"first": first})
     replay = session.send("replay", MESSAGES, {**steady, "stop_sequences": [drawn]})
-    return {"first": first, "replay": replay}
+    return ProbeResult({"first": first, "replay": replay})
 
 
 @probe("usage_consistency")
-def usage_consistency(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def usage_consistency(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     found = {"json": session.send("json", MESSAGES, body)}
     if session.profile.has("streaming"):
         found["stream"] = session.send("stream", MESSAGES, {**body, "stream": True}, stream=True)
     if session.profile.has("count_tokens"):
         counted = {k: v for k, v in body.items() if k not in ("max_tokens", "stream")}
         found["count"] = session.send("count", COUNT_TOKENS, counted)
-    return found
+    return ProbeResult(found)
 
 
 @probe("models")
-def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def models(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     listing = session.send("list", MODELS, method="GET")
     found = {"list": listing}
     page = listing.json()
@@ -222,14 +227,14 @@ def models(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
     found["unknown"] = session.send(
         "unknown", f"{MODELS}/msgconform-no-such-model", method="GET", retry=False
     )
-    return found
+    return ProbeResult(found)
 
 
 PROBES["feature"] = feature_probe  # the feature map (suites/features/features.yaml)
 
 
 @probe("tries")
-def tries(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def tries(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     """Up to `tries` sends of one request, stopping at the first answer that is not a 200 or that
     satisfies the case's own checks (a model-behaviour check then passes if any try passes)."""
     count = int(case.probe_params.get("tries", 3))
@@ -240,7 +245,7 @@ def tries(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
         found[label] = exchange
         if exchange.status != 200 or satisfies_checks(session, case, body, label, exchange):
             break
-    return found
+    return ProbeResult(found)
 
 
 def satisfies_checks(
@@ -258,6 +263,6 @@ def satisfies_checks(
 
 
 @probe("fuzz")
-def fuzz(session: Session, case: Case, body: dict[str, Any]) -> Exchanges:
+def fuzz(session: Session, case: Case, body: dict[str, Any]) -> ProbeResult:
     """Generated requests drawn from the profile's contract (fuzz/)."""
     return generate_and_send(session, case, body)

@@ -34,4 +34,4 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 cd "$REPO"
-"$MSGCONFORM" run --provider litellm --base-url "http://127.0.0.1:$PORT" --out "${OUT:-reports/litellm}" "$@"
+"$MSGCONFORM" run --provider litellm --base-url "http://127.0.0.1:$PORT" --out "${OUT:-reports}" "$@"

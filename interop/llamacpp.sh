@@ -47,7 +47,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 cd "$REPO"
-"$MSGCONFORM" run --provider llamacpp --base-url "http://127.0.0.1:$PORT" --out "${OUT:-reports/llamacpp}" "$@"
+"$MSGCONFORM" run --provider llamacpp --base-url "http://127.0.0.1:$PORT" --out "${OUT:-reports}" "$@"
 [ -n "$RED" ] || exit 0
 
 # The same profile without CASE's expectation, run on CASE alone: red, or the check proves nothing.

@@ -46,3 +46,23 @@ def test_tool_checks_need_a_tool_call(
         assert (result.outcome == "PASS") == passes, (result.case.test_id, result.outcome)
         if not passes:
             assert any(f.check in CHECKS and f.level == "MODEL" for f in unjudged), result.failures
+
+
+FORCED_NAMED = ("stop_reason/STOP-006/forced-tool-named", "streaming/STOP-006/stop-tool-use-stream")
+
+
+@pytest.mark.parametrize(("fault", "passes"), [(None, True), ("forced_tool_wrong_name", False)])
+def test_a_forced_call_must_name_the_tool_json_and_stream(
+    served: tuple[Profile, str], fault: str | None, passes: bool
+) -> None:
+    """tool_choice tool answered with a call of another tool fails STOP-006 in both modes (the
+    stream case judged stop_reason alone before)."""
+    profile, url = served
+    cases = [c for c in load_all() if c.test_id in FORCED_NAMED]
+    results = run_cases(profile, KEY, url, fault, cases)
+    assert len(results) == len(FORCED_NAMED)
+    for result in results:
+        assert (result.outcome == "PASS") == passes, (result.case.test_id, result.failures)
+        if not passes:
+            wrong = [f for f in result.failures if f.clause == "STOP-006"]
+            assert wrong and "tool_use of get_weather" in wrong[0].expected, result.failures

@@ -124,6 +124,23 @@ def typed_blocks(message: Mapping[str, Any], kind: str) -> list[JsonObject]:
     return [b for b in blocks(message) if isinstance(b, dict) and b.get("type") == kind]
 
 
+def forced_call_problem(
+    request: Mapping[str, Any], message: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """What a reply that had to call a tool lacks (expected, actual), JSON or accumulated stream:
+    a tool_use block, and for tool_choice tool one of that tool (STOP-006)."""
+    uses = typed_blocks(message, "tool_use")
+    if not uses:
+        kinds = [b.get("type") if isinstance(b, dict) else b for b in blocks(message)]
+        return "at least one tool_use block", f"content types {short(kinds)}"
+    choice = request.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        wrong = [u.get("name") for u in uses if u.get("name") != choice.get("name")]
+        if wrong:
+            return f"tool_use of {choice.get('name')}", f"names {short(wrong)}"
+    return None
+
+
 def text_of(message: Mapping[str, Any]) -> str:
     return "".join(str(b.get("text", "")) for b in typed_blocks(message, "text"))
 

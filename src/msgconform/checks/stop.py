@@ -5,16 +5,15 @@ from __future__ import annotations
 from msgconform.checks.base import CaseContext, check, fail
 from msgconform.checks.common import (
     MODEL_LEVEL,
-    blocks,
     cited,
     cut_at_the_cap,
+    forced_call_problem,
     is_int,
     message_body,
     ran_to_the_cap,
     request_of,
     short,
     text_of,
-    typed_blocks,
 )
 
 # Which clause a probe for each stop_reason enforces.
@@ -124,19 +123,8 @@ def tool_use_present(ctx: CaseContext, label: str | None = None) -> None:
 
     Clauses: STOP-006"""
     exchange, body = message_body(ctx, "STOP-006", label)
-    uses = typed_blocks(body, "tool_use")
-    kinds = [b.get("type") if isinstance(b, dict) else b for b in blocks(body)]
-    if not uses:
-        raise fail(
-            "STOP-006", "at least one tool_use block", f"content types {short(kinds)}", exchange
-        )
-    choice = request_of(ctx, exchange).get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") == "tool":
-        wrong = [u.get("name") for u in uses if u.get("name") != choice.get("name")]
-        if wrong:
-            raise fail(
-                "STOP-006", f"tool_use of {choice.get('name')}", f"names {short(wrong)}", exchange
-            )
+    if problem := forced_call_problem(request_of(ctx, exchange), body):
+        raise fail("STOP-006", problem[0], problem[1], exchange)
 
 
 # The replayed stop-sequence probe (runner/probes.py stop_sequence_replay): a sequence drawn from

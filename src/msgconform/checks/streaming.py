@@ -8,7 +8,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from msgconform.checks.base import CaseContext, ConformanceFailure, check, fail
-from msgconform.checks.common import cut_at_the_cap, forces_tool_call, no_tool_call, ran_to_the_cap
+from msgconform.checks.common import (
+    cut_at_the_cap,
+    forced_call_problem,
+    forces_tool_call,
+    no_tool_call,
+    ran_to_the_cap,
+)
 from msgconform.contract.document import Contract
 from msgconform.core.exchange import Exchange
 from msgconform.core.profiles import Profile
@@ -280,6 +286,8 @@ def stop_detail_problem(
             return f"text without the stop sequence {sequence!r}", repr(text[-80:])
     if reason == "tool_use" and not any(b.get("type") == "tool_use" for b in content):
         return "a tool_use block", "block types " + ", ".join(str(b.get("type")) for b in content)
+    if reason == "tool_use" and forces_tool_call(request):
+        return forced_call_problem(request, message)
     return None
 
 

@@ -58,6 +58,17 @@ def _forced_tool_ignored(body: Any, ctx: Ctx) -> Any:
 
 
 @FAULTS.hook("message", "STOP-006")
+def _forced_tool_wrong_name(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+    """tool_choice tool is answered with a call of another tool"""
+    choice = ctx.body.get("tool_choice") if isinstance(ctx.body, dict) else None
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        for block in message["content"]:
+            if block.get("type") == "tool_use":
+                block["name"] = f"{block['name']}_other"
+    return message
+
+
+@FAULTS.hook("message", "STOP-006")
 def _wrong_stop_reason_tool(message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
     """tool calls end with stop_reason end_turn"""
     if message["stop_reason"] == "tool_use":

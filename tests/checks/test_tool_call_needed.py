@@ -64,5 +64,5 @@ def test_a_forced_call_must_name_the_tool_json_and_stream(
     for result in results:
         assert (result.outcome == "PASS") == passes, (result.case.test_id, result.failures)
         if not passes:
-            wrong = [f for f in result.failures if f.clause == "STOP-006"]
-            assert wrong and "tool_use of get_weather" in wrong[0].expected, result.failures
+            wrong = [f.expected for f in result.failures if f.clause == "STOP-006"]
+            assert "tool_use of get_weather" in wrong, result.failures

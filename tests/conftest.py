@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from msgconform.core import limits
 from msgconform.core.cases import Case
 from msgconform.core.profiles import Profile
 from msgconform.core.profiles import load as load_profile
@@ -23,7 +24,10 @@ FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_s
 def run_cases(
     profile: Profile, key: str, url: str, fault: str | None, cases: list[Case]
 ) -> list[CaseResult]:
-    """The cases through the real engine against a mock on `url`, every request under `fault`."""
+    """The cases through the real engine against a mock on `url`, every request under `fault`;
+    unpaced, as `msgconform run` leaves the bundled mock (a live profile's rate, Baseten's 0.25
+    requests/s, would make each case wait seconds for nothing)."""
+    profile = limits.apply(profile, limits.effective(profile, {}, to_mock=True))
     headers = {"x-msgconform-fault": fault} if fault else None
     session = Session(profile, key, url, extra_headers=headers, deadlines=FAST)
     try:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from msgconform.checks.base import FuzzNotes
 from msgconform.core import limits
 from msgconform.core.cases import Case
 from msgconform.core.profiles import Profile
@@ -19,6 +20,13 @@ from msgconform.transport.session import Session
 MOCK_KEY = "sk-mock-test-0123456789abcdef"
 # Short deadlines, so a fault that hangs costs the self-tests half a second, not the profile's 30 s.
 FAST = Deadlines(connect=1.0, first_byte=1.0, idle=0.5, total=3.0, close_after_stop=0.3)
+
+
+def fuzz_notes(result: CaseResult) -> FuzzNotes:
+    """The fuzz probe's notes on a case's context (seed, counts, rerun)."""
+    assert result.context is not None, f"{result.case.test_id}: {result.outcome} {result.reason}"
+    assert result.context.fuzz is not None, f"{result.case.test_id}: no fuzz notes"
+    return result.context.fuzz
 
 
 def run_cases(

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from tests.conftest import fuzz_notes
 
-from msgconform.checks.base import FuzzNotes
 from msgconform.checks.fuzz import example_problem
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks, rule_issues
@@ -46,13 +46,6 @@ def profile() -> Profile:
 def url(profile: Profile) -> Iterator[str]:
     with MockServer(profile, KEY) as server:
         yield server.url
-
-
-def notes(result: CaseResult) -> FuzzNotes:
-    """The fuzz probe's notes on the case's context (seed, counts, rerun)."""
-    assert result.context is not None, f"{result.case.test_id}: {result.outcome} {result.reason}"
-    assert result.context.fuzz is not None, f"{result.case.test_id}: no fuzz notes"
-    return result.context.fuzz
 
 
 def deep_run(profile: Profile, url: str, fault: str | None = None) -> CaseResult:
@@ -110,8 +103,8 @@ def test_clean_mock_refuses_every_deep_example(profile: Profile, url: str) -> No
     assert result.outcome == "PASS", [f.text() for f in result.failures]
     sent = deep_exchanges(result)
     assert len(sent) == EXAMPLES
-    assert notes(result).deep_kept == EXAMPLES
-    assert notes(result).rerun == f"--seed {SEED} --explore deep"
+    assert fuzz_notes(result).deep_kept == EXAMPLES
+    assert fuzz_notes(result).rerun == f"--seed {SEED} --explore deep"
     for label in sent:
         exchange = result.exchanges[label]
         assert exchange.status == 400
@@ -145,7 +138,7 @@ def test_a_run_without_deep_sends_no_deep_example(profile: Profile, url: str) ->
     finally:
         session.close()
     assert not deep_exchanges(result)
-    assert notes(result).deep_kept is None
+    assert fuzz_notes(result).deep_kept is None
 
 
 @pytest.mark.parametrize(

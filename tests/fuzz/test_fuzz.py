@@ -10,9 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from tests.conftest import fuzz_notes
 
 import msgconform.fuzz.probe as fuzz
-from msgconform.checks.base import FuzzNotes
 from msgconform.contract.document import Contract
 from msgconform.contract.rules import request_breaks, rule_issues
 from msgconform.core import profiles
@@ -46,13 +46,6 @@ def url(profile: Profile) -> Iterator[str]:
         yield server.url
 
 
-def notes(result: CaseResult) -> FuzzNotes:
-    """The fuzz probe's notes on the case's context (seed, counts, rerun)."""
-    assert result.context is not None, f"{result.case.test_id}: {result.outcome} {result.reason}"
-    assert result.context.fuzz is not None, f"{result.case.test_id}: no fuzz notes"
-    return result.context.fuzz
-
-
 def run(
     profile: Profile, url: str, case_id: str, fault: str | None = None, **params: Any
 ) -> CaseResult:
@@ -78,12 +71,12 @@ def clean(profile: Profile, url: str) -> dict[str, CaseResult]:
 def test_clean_mock_passes(clean: dict[str, CaseResult], case_id: str) -> None:
     result = clean[case_id]
     assert result.outcome == "PASS", [f.text() for f in result.failures]
-    assert notes(result).seed == 11
-    assert notes(result).sent >= 15
+    assert fuzz_notes(result).seed == 11
+    assert fuzz_notes(result).sent >= 15
 
 
 def test_hundreds_of_examples_in_total(clean: dict[str, CaseResult]) -> None:
-    assert sum(notes(r).sent for r in clean.values()) >= 200
+    assert sum(fuzz_notes(r).sent for r in clean.values()) >= 200
 
 
 def test_key_never_in_a_generated_body(clean: dict[str, CaseResult]) -> None:
@@ -149,7 +142,7 @@ def test_shrinking_keeps_the_failure_and_what_is_broken(profile: Profile, url: s
         profile, url, "negative-messages", "accept_duplicate_tool_names", seed=5, examples=120
     )
     minimal = result.exchanges["fuzz:minimal"]
-    minimal_of = notes(result).minimal_of
+    minimal_of = fuzz_notes(result).minimal_of
     assert minimal_of is not None
     origin = result.exchanges[minimal_of]
     assert len(minimal.raw_request_body or b"") <= len(origin.raw_request_body or b"")
@@ -192,7 +185,7 @@ def test_same_seed_same_requests(profile: Profile, url: str) -> None:
 def test_no_seed_means_the_same_requests_twice(profile: Profile, url: str) -> None:
     def sent() -> tuple[Any, list[bytes | None]]:
         result = run(profile, url, "positive-messages", examples=20)
-        return notes(result).seed_from, [e.raw_request_body for e in result.exchanges.values()]
+        return fuzz_notes(result).seed_from, [e.raw_request_body for e in result.exchanges.values()]
 
     first = sent()
     assert first[0] == "derived"
@@ -230,7 +223,7 @@ def test_explore_reaches_the_fuzz_probe_through_the_session(profile: Profile, ur
         result = Engine(profile, session).run_case(case)
     finally:
         session.close()
-    assert notes(result).seed_from == "explore"
+    assert fuzz_notes(result).seed_from == "explore"
 
 
 def test_stored_examples_go_first(clean: dict[str, CaseResult]) -> None:
@@ -238,7 +231,7 @@ def test_stored_examples_go_first(clean: dict[str, CaseResult]) -> None:
     stored = regressions.for_case("negative", "messages", False)
     assert len(stored) >= 5
     assert labels[: len(stored)] == [f"fuzz:stored:{i:02d}" for i in range(1, len(stored) + 1)]
-    assert notes(clean["negative-messages"]).replayed == len(stored)
+    assert fuzz_notes(clean["negative-messages"]).replayed == len(stored)
 
 
 def test_stored_negative_examples_break_what_they_say() -> None:
